@@ -1,0 +1,83 @@
+/**
+ * Reads models/<bundle>/manifest.json and checks it against BundleManifest before anything else is opened, so that a
+ * wrong or old bundle is refused with a message naming the field instead of failing later inside a session run.
+ */
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { BundleError } from './bundle-error';
+import { BUNDLE_FORMAT, type BundleManifest } from './bundle-manifest';
+
+const POSITIVE_INTS = ['doc_max_tokens', 'query_max_tokens', 'compression_rate', 'mem_tokens', 'hidden'] as const;
+const GENERATOR_INTS = ['layers', 'heads', 'head_dim', 'max_blocks', 'max_new_tokens', 'max_context'] as const;
+const FILE_ROLES = ['tokenizer', 'tokenizer_config', 'compressor', 'query', 'generator'] as const;
+
+export function readManifest(dir: string): BundleManifest {
+  const file = path.join(dir, 'manifest.json');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new BundleError(file, (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : `unreadable (${(err as Error).message})`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new BundleError(file, `not valid JSON, truncated or corrupt (${(err as Error).message})`);
+  }
+  const problem = manifestProblem(raw);
+  if (problem) throw new BundleError(file, problem);
+  return raw as BundleManifest;
+}
+
+/** The first thing wrong with a parsed manifest, or null. */
+export function manifestProblem(raw: unknown): string | null {
+  if (!isObject(raw)) return 'not a JSON object';
+  if (raw.format !== BUNDLE_FORMAT) {
+    return `format is ${JSON.stringify(raw.format)}, this engine reads ${JSON.stringify(BUNDLE_FORMAT)}; re-export the bundle`;
+  }
+  for (const key of ['name', 'version', 'config', 'doc_template'] as const) {
+    if (typeof raw[key] !== 'string' || raw[key] === '') return `'${key}' must be a non-empty string`;
+  }
+  if (!(raw.doc_template as string).includes('{code}')) return `'doc_template' has no {code} placeholder`;
+  for (const key of POSITIVE_INTS) if (!isPositiveInt(raw[key])) return `'${key}' must be a positive integer`;
+  for (const key of ['pad_id', 'bos_id', 'eos_id'] as const) {
+    if (!Number.isInteger(raw[key]) || (raw[key] as number) < 0) return `'${key}' must be a token id`;
+  }
+  const retrieval = raw.retrieval;
+  if (!isObject(retrieval) || retrieval.metric !== 'cosine-flat') return `'retrieval.metric' must be "cosine-flat"`;
+  if (typeof retrieval.abstain_below !== 'number' || !Number.isFinite(retrieval.abstain_below)) {
+    return `'retrieval.abstain_below' must be a number`;
+  }
+  const generator = raw.generator;
+  if (!isObject(generator)) return `'generator' must be an object`;
+  for (const key of GENERATOR_INTS) if (!isPositiveInt(generator[key])) return `'generator.${key}' must be a positive integer`;
+  if (typeof generator.prompt_template !== 'string' || !generator.prompt_template.includes('{question}')) {
+    return `'generator.prompt_template' must be a string with a {question} placeholder`;
+  }
+  const files = raw.files;
+  if (!isObject(files)) return `'files' must be an object`;
+  for (const role of FILE_ROLES) {
+    const name = files[role];
+    if (typeof name !== 'string' || name === '' || name.includes('..') || path.isAbsolute(name)) {
+      return `'files.${role}' must be a file name inside the bundle`;
+    }
+  }
+  if (!isObject(raw.sha256)) return `'sha256' must be an object of file → hex digest`;
+  return null;
+}
+
+/** The expected digest of a bundle file: sha256 is keyed by file name (or, tolerated, by role). */
+export function expectedSha256(manifest: BundleManifest, role: keyof BundleManifest['files']): string | undefined {
+  const name = manifest.files[role];
+  const digest = manifest.sha256[name] ?? manifest.sha256[role];
+  return typeof digest === 'string' ? digest.toLowerCase() : undefined;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isPositiveInt(v: unknown): boolean {
+  return Number.isInteger(v) && (v as number) > 0;
+}
