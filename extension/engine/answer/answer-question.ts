@@ -1,0 +1,68 @@
+/**
+ * Answering: retrieve → the top memories in rank order → the generator (streamed, abortable) → citation markers
+ * mapped to the blocks it read. Abstains without generating when the best memory score is under
+ * manifest.retrieval.abstain_below.
+ */
+import type { AnswerResult, AskOptions, Citation, SearchHit } from '../engine-api';
+import type { MemoryReader, ModelBundle } from '../engine-parts';
+import { retrieve } from '../retrieval/retrieve';
+import { abstainedAnswer, toCitation } from './abstention';
+import { CitationMarkerFilter } from './citation-markers';
+import { checkQuestion } from './question-check';
+
+export async function answerQuestion(
+  bundle: ModelBundle,
+  store: MemoryReader,
+  question: string,
+  options: AskOptions & { topK: number; lexicalFusion: boolean },
+): Promise<AnswerResult> {
+  const cleaned = checkQuestion(question);
+  const started = performance.now();
+  const { manifest } = bundle;
+  const model = { name: manifest.name, version: manifest.version, config: manifest.config, executionProvider: bundle.executionProvider };
+
+  const retrieved = await retrieve(bundle, store, cleaned, { topK: options.topK, lexicalFusion: options.lexicalFusion });
+  const retrievalMs = performance.now() - started;
+  const best = retrieved.length > 0 ? Math.max(...retrieved.map((h) => h.memoryScore)) : -Infinity;
+  if (best < manifest.retrieval.abstain_below) {
+    const { answer, citations } = abstainedAnswer(retrieved, manifest.retrieval.abstain_below);
+    options.onToken?.(answer);
+    const totalMs = performance.now() - started;
+    return { answer, citations, retrieved, abstained: true, model, timings: { retrievalMs, firstTokenMs: 0, generationMs: 0, totalMs, tokens: 0 } };
+  }
+
+  // The generator reads at most max_blocks memories, in rank order; [n] refers to the n-th of them.
+  const given = retrieved.slice(0, manifest.generator.max_blocks);
+  const memories = await store.memories(given.map((h) => h.chunkId));
+  const markers = new CitationMarkerFilter(given.length);
+  let shownText = '';
+  const show = (text: string) => {
+    if (!text) return;
+    shownText += text;
+    options.onToken?.(text);
+  };
+  const generationStart = performance.now();
+  const generated = await bundle.generator.generate(memories, cleaned, {
+    signal: options.signal,
+    onToken: (delta) => show(markers.push(delta)),
+  });
+  show(markers.flush());
+  const generationMs = performance.now() - generationStart;
+  // The answer is exactly the streamed text, so what the user saw and what is returned cannot differ.
+  const answer = shownText.trim();
+  const citations = citationsFor(markers.citedBlocks, given);
+  const totalMs = performance.now() - started;
+  return {
+    answer, citations, retrieved, abstained: false, model,
+    timings: { retrievalMs, firstTokenMs: retrievalMs + generated.firstTokenMs, generationMs, totalMs, tokens: generated.tokens },
+  };
+}
+
+/**
+ * The cited blocks in order of first mention. An answer without any valid marker still came from the blocks it read,
+ * so then every block given to the generator is listed as a source (every answer shows its sources).
+ */
+function citationsFor(cited: readonly number[], given: SearchHit[]): Citation[] {
+  const ns = cited.length > 0 ? cited : given.map((_, i) => i + 1);
+  return ns.map((n) => toCitation(given[n - 1], n));
+}

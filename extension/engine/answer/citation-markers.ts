@@ -1,0 +1,61 @@
+/**
+ * The generator cites memory block b as "[b+1]". A marker that points at a block the generator was given is kept
+ * and recorded; any other "[n]" is dropped from the text. Works on streamed deltas: a "[" followed by digits is held
+ * back until it is known to be a marker or not, so the streamed text and the final answer agree.
+ */
+const PARTIAL = /^\[\d{0,4}$/;
+const MARKER = /^\[(\d{1,4})\]$/;
+
+export class CitationMarkerFilter {
+  private pending = '';
+  private readonly cited: number[] = [];
+
+  constructor(private readonly blocks: number) {}
+
+  /** The part of `delta` that can be shown now. */
+  push(delta: string): string {
+    let out = '';
+    for (const ch of delta) {
+      if (this.pending === '') {
+        if (ch === '[') this.pending = ch;
+        else out += ch;
+        continue;
+      }
+      const candidate = this.pending + ch;
+      const marker = MARKER.exec(candidate);
+      if (marker) {
+        const n = Number(marker[1]);
+        if (n >= 1 && n <= this.blocks) {
+          out += candidate;
+          if (!this.cited.includes(n)) this.cited.push(n);
+        }
+        this.pending = '';
+      } else if (PARTIAL.test(candidate)) {
+        this.pending = candidate;
+      } else {
+        // Not a marker after all: show what was held back; a new "[" may start the next one.
+        out += this.pending;
+        this.pending = ch === '[' ? ch : '';
+        if (ch !== '[') out += ch;
+      }
+    }
+    return out;
+  }
+
+  /** Text still held back at the end of the answer (an unfinished "[12"), shown as it is. */
+  flush(): string {
+    const rest = this.pending;
+    this.pending = '';
+    return rest;
+  }
+
+  /** Valid markers in order of first appearance. */
+  get citedBlocks(): readonly number[] { return this.cited; }
+}
+
+/** Applies the filter to a whole text at once. */
+export function filterCitationMarkers(text: string, blocks: number): { text: string; cited: number[] } {
+  const filter = new CitationMarkerFilter(blocks);
+  const out = filter.push(text) + filter.flush();
+  return { text: out, cited: [...filter.citedBlocks] };
+}

@@ -1,0 +1,54 @@
+/**
+ * Retrieval: the question through query.onnx, flat-cosine nearest memories from the store, and (optionally) the
+ * store's BM25 matches fused in by reciprocal rank. Every hit keeps its exact memory score (cosine) and, with fusion,
+ * its lexical score, so the inspector can show both and answering can abstain on the memory score alone.
+ */
+import type { SearchHit } from '../engine-api';
+import type { MemoryReader, ModelBundle, ScoredChunk } from '../engine-parts';
+import { flatCosine } from './cosine';
+import { reciprocalRankFusion } from './rank-fusion';
+
+/** Candidates per list before fusion: enough depth for a lexical-only match to reach the top k. */
+function candidatePool(topK: number): number {
+  return Math.max(20, topK * 4);
+}
+
+export async function retrieve(
+  bundle: ModelBundle,
+  store: MemoryReader,
+  question: string,
+  options: { topK: number; lexicalFusion: boolean },
+): Promise<SearchHit[]> {
+  const topK = Math.max(1, Math.floor(options.topK));
+  const [queryMemory] = await bundle.query.encode([question]);
+  if (!options.lexicalFusion) {
+    const nearest = await store.nearest(queryMemory, topK);
+    return nearest.slice(0, topK).map((c, i) => toHit(c, i + 1, c.score, c.score));
+  }
+
+  const pool = candidatePool(topK);
+  const [nearest, lexical] = await Promise.all([store.nearest(queryMemory, pool), store.lexical(question, pool)]);
+  const byId = new Map<string, ScoredChunk>();
+  const memoryScore = new Map<string, number>();
+  for (const c of nearest) { byId.set(c.id, c); memoryScore.set(c.id, c.score); }
+  const lexicalScore = new Map<string, number>();
+  for (const c of lexical) { lexicalScore.set(c.id, c.score); if (!byId.has(c.id)) byId.set(c.id, c); }
+
+  const fused = reciprocalRankFusion([nearest.map((c) => c.id), lexical.map((c) => c.id)]).slice(0, topK);
+  // A chunk found only lexically still gets its true memory score: computed here from its stored memory.
+  const missing = fused.map((f) => f.id).filter((id) => !memoryScore.has(id));
+  if (missing.length > 0) {
+    const memories = await store.memories(missing);
+    missing.forEach((id, i) => memoryScore.set(id, flatCosine(queryMemory, memories[i])));
+  }
+  return fused.map((f, i) => toHit(byId.get(f.id)!, i + 1, f.fused, memoryScore.get(f.id)!, lexicalScore.get(f.id) ?? 0));
+}
+
+function toHit(c: ScoredChunk, rank: number, score: number, memoryScore: number, lexicalScore?: number): SearchHit {
+  const hit: SearchHit = {
+    rank, score, memoryScore, path: c.path, startLine: c.startLine, endLine: c.endLine, symbol: c.symbol,
+    language: c.language, chunkId: c.id, contentHash: c.contentHash,
+  };
+  if (lexicalScore !== undefined) hit.lexicalScore = lexicalScore;
+  return hit;
+}

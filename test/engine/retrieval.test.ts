@@ -1,0 +1,70 @@
+/**
+ * Retrieval on the real bundle: query.onnx + flat cosine over memories from the real compressor, with and without
+ * lexical fusion.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { ModelBundle } from '../../extension/engine/engine-parts';
+import { loadBundle } from '../../extension/engine/model/load-bundle';
+import { flatCosine } from '../../extension/engine/retrieval/cosine';
+import { reciprocalRankFusion } from '../../extension/engine/retrieval/rank-fusion';
+import { retrieve } from '../../extension/engine/retrieval/retrieve';
+import { bundleUnderTest } from '../bundle/bundle-under-test';
+import { ExactMemoryReader, SAMPLE_DOCS } from './exact-memory-reader';
+
+describe('retrieve', () => {
+  let bundle: ModelBundle;
+  let store: ExactMemoryReader;
+
+  before(async () => {
+    bundle = await loadBundle(bundleUnderTest(), { executionProvider: 'cpu' });
+    store = await ExactMemoryReader.build(bundle, SAMPLE_DOCS);
+  });
+  after(async () => { await bundle?.close(); });
+
+  it('returns top-k hits ranked 1..k by descending cosine in [-1, 1], equal to the exact flat cosine', async () => {
+    const question = 'how is the sum of two numbers computed';
+    const hits = await retrieve(bundle, store, question, { topK: 4, lexicalFusion: false });
+    assert.equal(hits.length, 4);
+    const [q] = await bundle.query.encode([question]);
+    hits.forEach((h, i) => {
+      assert.equal(h.rank, i + 1);
+      assert.ok(h.score >= -1 && h.score <= 1, `score ${h.score}`);
+      assert.equal(h.score, h.memoryScore);
+      assert.equal(h.lexicalScore, undefined);
+      assert.ok(Math.abs(h.memoryScore - flatCosine(q, store.memoryOf(h.chunkId))) < 1e-6);
+      if (i > 0) assert.ok(hits[i - 1].score >= h.score);
+    });
+  });
+
+  it('with lexical fusion keeps both scores, and a lexical-only match gets its true memory score', async () => {
+    const question = 'slugify';
+    const hits = await retrieve(bundle, store, question, { topK: 6, lexicalFusion: true });
+    assert.equal(hits.length, SAMPLE_DOCS.length);
+    const [q] = await bundle.query.encode([question]);
+    for (const h of hits) {
+      assert.equal(typeof h.lexicalScore, 'number');
+      assert.ok(Math.abs(h.memoryScore - flatCosine(q, store.memoryOf(h.chunkId))) < 1e-6);
+    }
+    for (let i = 1; i < hits.length; i++) assert.ok(hits[i - 1].score >= hits[i].score, 'fused scores are sorted');
+    const slug = hits.find((h) => h.path === 'text/slug.py')!;
+    assert.equal(slug.lexicalScore, 1);
+    // The only lexical match scores 1/61 from that list plus its memory-rank share; every other chunk gets at most 1/61.
+    assert.equal(slug.rank, 1);
+    for (const h of hits.filter((x) => x !== slug)) assert.equal(h.lexicalScore, 0);
+  });
+
+  it('returns fewer hits than k when the store holds fewer memories', async () => {
+    const hits = await retrieve(bundle, store, 'stack push', { topK: 50, lexicalFusion: false });
+    assert.equal(hits.length, SAMPLE_DOCS.length);
+  });
+});
+
+describe('reciprocalRankFusion', () => {
+  it('adds 1/(k+rank) over the rankings and sorts by it', () => {
+    const fused = reciprocalRankFusion([['a', 'b', 'c'], ['c', 'a']], 60);
+    assert.deepEqual(fused.map((f) => f.id), ['a', 'c', 'b']);
+    assert.ok(Math.abs(fused[0].fused - (1 / 61 + 1 / 62)) < 1e-12);
+    assert.ok(Math.abs(fused[2].fused - 1 / 62) < 1e-12);
+  });
+});
