@@ -1,0 +1,377 @@
+/**
+ * The only module that talks to LanceDB. An embedded database under <storeDir>/lance holds the chunks (metadata, the
+ * unit-length flat memory in fp16 and its norm, and a bag of words for BM25), the files (hash, mtime, status,
+ * skip reason), retired memories (for content that comes back) and a meta record (schema and model version).
+ * Every write of a batch of files is one commit per table, chunks first: a reader sees a file either fully old or
+ * fully new, and the files table — written last — is what tells a resumed run which files are done.
+ */
+import * as lancedb from '@lancedb/lancedb';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import * as path from 'node:path';
+import type { MemoryReader, ScoredChunk, StoredChunk } from '../engine-parts';
+import { lexicalTerms } from './lexical-terms';
+import {
+  CHUNKS_TABLE, type ChunkRow, chunksSchema, FILES_TABLE, type FileRecord, filesSchema, META_TABLE, metaSchema,
+  RETIRED_TABLE, retiredSchema, STORE_SCHEMA_VERSION, type StoredMemory,
+} from './store-schema';
+
+export interface StoreIdentity {
+  modelVersion: string;
+  /** L·d of the bundle: the width of the vector column. */
+  dim: number;
+}
+
+export interface CommitBatch {
+  chunks: ChunkRow[];
+  files: FileRecord[];
+  /** Paths whose previous chunks are replaced by `chunks` (any old chunk not in it is dropped). */
+  replacePaths: string[];
+  /** Paths gone from the workspace: their chunks and file records are dropped. */
+  removePaths: string[];
+}
+
+/** Retired memories kept at most; the oldest go first. */
+const RETIRED_CAP = 50_000;
+const FILTER_GROUP = 200;
+const META_COLUMNS = ['id', 'path', 'start_line', 'end_line', 'symbol', 'language', 'content_hash', 'model_version'];
+
+export function sqlString(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+function inList(column: string, values: string[]): string {
+  return `${column} IN (${values.map(sqlString).join(', ')})`;
+}
+
+function groups<T>(items: T[], size = FILTER_GROUP): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+function toStoredChunk(row: Record<string, unknown>): StoredChunk {
+  return {
+    id: String(row.id),
+    path: String(row.path),
+    startLine: Number(row.start_line),
+    endLine: Number(row.end_line),
+    symbol: row.symbol == null ? null : String(row.symbol),
+    language: String(row.language),
+    contentHash: String(row.content_hash),
+    modelVersion: String(row.model_version),
+  };
+}
+
+function readVector(value: unknown): Float32Array {
+  return Float32Array.from(value as Iterable<number>);
+}
+
+/** Splits an un-normalised flat memory into the stored unit vector and its norm. */
+export function normaliseMemory(memory: Float32Array): StoredMemory {
+  let sum = 0;
+  for (let i = 0; i < memory.length; i++) sum += memory[i] * memory[i];
+  const norm = Math.sqrt(sum);
+  const vector = new Float32Array(memory.length);
+  if (norm > 0) for (let i = 0; i < memory.length; i++) vector[i] = memory[i] / norm;
+  return { vector, norm };
+}
+
+export class MemoryStore implements MemoryReader {
+  private lexicalReady: boolean | null = null;
+
+  private constructor(
+    readonly storeDir: string,
+    private readonly db: lancedb.Connection,
+    private readonly chunks: lancedb.Table,
+    private readonly files: lancedb.Table,
+    private readonly retired: lancedb.Table,
+    private readonly meta: lancedb.Table,
+    readonly identity: StoreIdentity,
+  ) {}
+
+  /**
+   * Opens (or creates) the store. A store of another schema or model version, or one that cannot be read, is
+   * dropped and recreated; `rebuilt` then says why, for the log and the user.
+   */
+  static async open(storeDir: string, identity: StoreIdentity): Promise<{ store: MemoryStore; rebuilt: string | null }> {
+    const dbDir = path.join(storeDir, 'lance');
+    await mkdir(dbDir, { recursive: true });
+    let rebuilt: string | null = null;
+    try {
+      const db = await lancedb.connect(dbDir, { readConsistencyInterval: 0 });
+      const mismatch = await MemoryStore.checkMeta(db, identity);
+      if (mismatch === null) return { store: await MemoryStore.attach(storeDir, db, identity), rebuilt: null };
+      rebuilt = mismatch;
+      db.close();
+    } catch (err) {
+      rebuilt = `the store could not be read (${(err as Error).message.split('\n')[0]}); rebuilding it`;
+    }
+    await rm(dbDir, { recursive: true, force: true });
+    await mkdir(dbDir, { recursive: true });
+    const db = await lancedb.connect(dbDir, { readConsistencyInterval: 0 });
+    return { store: await MemoryStore.attach(storeDir, db, identity), rebuilt };
+  }
+
+  /** null when the existing store matches (or is new); else why it must be rebuilt. */
+  private static async checkMeta(db: lancedb.Connection, identity: StoreIdentity): Promise<string | null> {
+    const names = await db.tableNames();
+    if (names.length === 0) return null;
+    const required = [CHUNKS_TABLE, FILES_TABLE, RETIRED_TABLE, META_TABLE];
+    const missing = required.filter((n) => !names.includes(n));
+    if (missing.length > 0) return `the store is incomplete (no ${missing.join(', ')} table); rebuilding it`;
+    const meta = await MemoryStore.readMeta(await db.openTable(META_TABLE));
+    if (meta.schema_version !== String(STORE_SCHEMA_VERSION)) {
+      return `store schema ${meta.schema_version ?? '?'} differs from ${STORE_SCHEMA_VERSION}; rebuilding the index`;
+    }
+    if (meta.model_version !== identity.modelVersion || meta.dim !== String(identity.dim)) {
+      return `the index was built with model ${meta.model_version ?? '?'}, the bundle is ${identity.modelVersion}; ` +
+        'rebuilding the index';
+    }
+    // A cheap read of every table surfaces a corrupt data file now rather than in the middle of a search.
+    for (const name of [CHUNKS_TABLE, FILES_TABLE, RETIRED_TABLE]) await (await db.openTable(name)).countRows();
+    return null;
+  }
+
+  private static async readMeta(table: lancedb.Table): Promise<Record<string, string>> {
+    const rows = await table.query().toArray();
+    return Object.fromEntries(rows.map((r) => [String(r.key), String(r.value)]));
+  }
+
+  private static async attach(storeDir: string, db: lancedb.Connection, identity: StoreIdentity): Promise<MemoryStore> {
+    const names = new Set(await db.tableNames());
+    const table = async (name: string, schema: Parameters<lancedb.Connection['createEmptyTable']>[1]) =>
+      names.has(name) ? db.openTable(name) : db.createEmptyTable(name, schema);
+    const store = new MemoryStore(
+      storeDir,
+      db,
+      await table(CHUNKS_TABLE, chunksSchema(identity.dim)),
+      await table(FILES_TABLE, filesSchema()),
+      await table(RETIRED_TABLE, retiredSchema(identity.dim)),
+      await table(META_TABLE, metaSchema()),
+      identity,
+    );
+    if (!names.has(META_TABLE)) {
+      await store.writeMeta({
+        schema_version: String(STORE_SCHEMA_VERSION),
+        model_version: identity.modelVersion,
+        dim: String(identity.dim),
+      });
+    }
+    return store;
+  }
+
+  private async writeMeta(values: Record<string, string>): Promise<void> {
+    const rows = Object.entries(values).map(([key, value]) => ({ key, value }));
+    await this.meta.mergeInsert('key').whenMatchedUpdateAll().whenNotMatchedInsertAll()
+      .execute(lancedb.makeArrowTable(rows, { schema: metaSchema() }));
+  }
+
+  async lastUpdate(): Promise<string | null> {
+    return (await MemoryStore.readMeta(this.meta)).last_update ?? null;
+  }
+
+  /** Every file the store knows, indexed or skipped, by path. */
+  async fileRecords(): Promise<Map<string, FileRecord>> {
+    const rows = await this.files.query().toArray();
+    const out = new Map<string, FileRecord>();
+    for (const r of rows) {
+      out.set(String(r.path), {
+        path: String(r.path),
+        contentHash: r.content_hash == null ? null : String(r.content_hash),
+        mtimeMs: Number(r.mtime),
+        size: Number(r.size),
+        status: r.status === 'skipped' ? 'skipped' : 'indexed',
+        reason: r.reason == null ? null : String(r.reason),
+        chunks: Number(r.chunks),
+      });
+    }
+    return out;
+  }
+
+  /** Stored memories for chunk content hashes, from live chunks first, then from retired ones. */
+  async findMemories(hashes: string[]): Promise<Map<string, StoredMemory>> {
+    const found = new Map<string, StoredMemory>();
+    const wanted = [...new Set(hashes)];
+    for (const table of [this.chunks, this.retired]) {
+      const missing = wanted.filter((h) => !found.has(h));
+      for (const group of groups(missing)) {
+        const rows = await table.query().where(inList('content_hash', group))
+          .select(['content_hash', 'vector', 'norm']).toArray();
+        for (const r of rows) {
+          const hash = String(r.content_hash);
+          if (!found.has(hash)) found.set(hash, { vector: readVector(r.vector), norm: Number(r.norm) });
+        }
+      }
+    }
+    return found;
+  }
+
+  /** Writes one batch: chunks (one commit), then file records (one commit), then the update time. */
+  async commit(batch: CommitBatch): Promise<void> {
+    const affected = [...batch.replacePaths, ...batch.removePaths];
+    if (affected.length > 0) await this.retire(affected, new Set(batch.chunks.map((c) => c.content_hash)));
+    if (batch.chunks.length > 0) {
+      let merge = this.chunks.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll();
+      if (affected.length > 0) merge = merge.whenNotMatchedBySourceDelete({ where: inList('path', affected) });
+      await merge.execute(lancedb.makeArrowTable(batch.chunks as unknown as Record<string, unknown>[],
+        { schema: chunksSchema(this.identity.dim) }));
+    } else {
+      for (const group of groups(affected)) await this.chunks.delete(inList('path', group));
+    }
+    if (batch.files.length > 0) {
+      const rows = batch.files.map((f) => ({
+        path: f.path, content_hash: f.contentHash, mtime: f.mtimeMs, size: f.size, status: f.status, reason: f.reason,
+        chunks: f.chunks,
+      }));
+      let merge = this.files.mergeInsert('path').whenMatchedUpdateAll().whenNotMatchedInsertAll();
+      if (batch.removePaths.length > 0 && batch.removePaths.length <= FILTER_GROUP) {
+        merge = merge.whenNotMatchedBySourceDelete({ where: inList('path', batch.removePaths) });
+        await merge.execute(lancedb.makeArrowTable(rows, { schema: filesSchema() }));
+      } else {
+        await merge.execute(lancedb.makeArrowTable(rows, { schema: filesSchema() }));
+        for (const group of groups(batch.removePaths)) await this.files.delete(inList('path', group));
+      }
+    } else {
+      for (const group of groups(batch.removePaths)) await this.files.delete(inList('path', group));
+    }
+    if (batch.chunks.length > 0 || affected.length > 0) {
+      this.lexicalReady = this.lexicalReady === true ? true : null;
+      await this.writeMeta({ last_update: new Date().toISOString() });
+    }
+  }
+
+  /** Keeps the memories of chunks about to disappear, so that the same content coming back is not recompressed. */
+  private async retire(paths: string[], keep: Set<string>): Promise<void> {
+    const now = Date.now();
+    const rows: Record<string, unknown>[] = [];
+    const seen = new Set<string>();
+    for (const group of groups(paths)) {
+      const old = await this.chunks.query().where(inList('path', group))
+        .select(['content_hash', 'model_version', 'vector', 'norm']).toArray();
+      for (const r of old) {
+        const hash = String(r.content_hash);
+        if (keep.has(hash) || seen.has(hash)) continue;
+        seen.add(hash);
+        rows.push({ content_hash: hash, model_version: String(r.model_version), vector: readVector(r.vector),
+          norm: Number(r.norm), retired_at: now });
+      }
+    }
+    if (rows.length === 0) return;
+    await this.retired.mergeInsert('content_hash').whenMatchedUpdateAll().whenNotMatchedInsertAll()
+      .execute(lancedb.makeArrowTable(rows, { schema: retiredSchema(this.identity.dim) }));
+  }
+
+  /** Rebuilds the BM25 index over the lexical column (after an index run changed chunks). */
+  async refreshLexicalIndex(): Promise<void> {
+    if ((await this.chunks.countRows()) === 0) {
+      this.lexicalReady = false;
+      return;
+    }
+    await this.chunks.createIndex('lexical', { config: lancedb.Index.fts({ withPosition: false }), replace: true });
+    this.lexicalReady = true;
+  }
+
+  /** Drops old table versions and the oldest retired memories, so bytes on disk track what is live. */
+  async compact(): Promise<void> {
+    const retiredCount = await this.retired.countRows();
+    if (retiredCount > RETIRED_CAP) {
+      const rows = await this.retired.query().select(['retired_at']).toArray();
+      const times = rows.map((r) => Number(r.retired_at)).sort((a, b) => a - b);
+      await this.retired.delete(`retired_at <= ${times[retiredCount - RETIRED_CAP - 1]}`);
+    }
+    const olderThan = new Date(Date.now() - 1_000);
+    for (const table of [this.chunks, this.files, this.retired, this.meta]) {
+      await table.optimize({ cleanupOlderThan: olderThan, deleteUnverified: true });
+    }
+  }
+
+  async counts(): Promise<{ files: number; chunks: number }> {
+    return { files: await this.files.countRows("status = 'indexed'"), chunks: await this.chunks.countRows() };
+  }
+
+  async skippedFiles(): Promise<{ path: string; reason: string }[]> {
+    const rows = await this.files.query().where("status = 'skipped'").select(['path', 'reason']).toArray();
+    return rows.map((r) => ({ path: String(r.path), reason: String(r.reason ?? 'skipped') }))
+      .sort((a, b) => (a.path < b.path ? -1 : 1));
+  }
+
+  /** Every chunk's metadata (tests, the inspector's index listing). */
+  async allChunks(): Promise<StoredChunk[]> {
+    const rows = await this.chunks.query().select(META_COLUMNS).toArray();
+    return rows.map(toStoredChunk);
+  }
+
+  async nearest(queryMemory: Float32Array, k: number): Promise<ScoredChunk[]> {
+    if (k <= 0) return [];
+    // Exact flat cosine: no vector index is ever built, so LanceDB scans every row.
+    const rows = await this.chunks.vectorSearch(Array.from(queryMemory)).distanceType('cosine').bypassVectorIndex()
+      .select(META_COLUMNS).limit(k).toArray();
+    return rows.map((r) => ({ ...toStoredChunk(r), score: 1 - Number(r._distance) }));
+  }
+
+  async lexical(question: string, k: number): Promise<ScoredChunk[]> {
+    if (k <= 0) return [];
+    if (this.lexicalReady === null) {
+      this.lexicalReady = (await this.chunks.listIndices()).some((i) => i.columns.includes('lexical'));
+    }
+    if (!this.lexicalReady) return [];
+    const terms = lexicalTerms(question, 64);
+    if (terms.length === 0) return [];
+    const rows = await this.chunks.query().fullTextSearch(terms.join(' '), { columns: 'lexical' })
+      .select(META_COLUMNS).limit(k).toArray();
+    return rows.map((r) => ({ ...toStoredChunk(r), score: Number(r._score) }));
+  }
+
+  async memories(chunkIds: string[]): Promise<Float32Array[]> {
+    const byId = new Map<string, Float32Array>();
+    for (const group of groups([...new Set(chunkIds)])) {
+      const rows = await this.chunks.query().where(inList('id', group)).select(['id', 'vector', 'norm']).toArray();
+      for (const r of rows) {
+        const vector = readVector(r.vector);
+        const norm = Number(r.norm);
+        for (let i = 0; i < vector.length; i++) vector[i] *= norm;
+        byId.set(String(r.id), vector);
+      }
+    }
+    return chunkIds.map((id) => {
+      const memory = byId.get(id);
+      if (!memory) throw new Error(`memory ${id} is no longer in the index (it changed since the search); ask again`);
+      return memory;
+    });
+  }
+
+  /** Empties every table (keeps the meta record). */
+  async clear(): Promise<void> {
+    await this.chunks.delete('true');
+    await this.files.delete('true');
+    await this.retired.delete('true');
+    this.lexicalReady = false;
+    await this.meta.delete(`key = 'last_update'`);
+    await this.compact();
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+/** Total size of the files under a folder (the store's footprint for the inspector). */
+export async function bytesOnDisk(dir: string): Promise<number> {
+  let total = 0;
+  const stack = [dir];
+  while (stack.length > 0) {
+    const current = stack.pop() as string;
+    let entries;
+    try {
+      entries = await readdir(current, { withFileTypes: true });
+    } catch {
+      continue; // removed meanwhile (a cleanup) — it no longer counts
+    }
+    for (const e of entries) {
+      const p = path.join(current, e.name);
+      if (e.isDirectory()) stack.push(p);
+      else if (e.isFile()) total += (await stat(p).catch(() => null))?.size ?? 0;
+    }
+  }
+  return total;
+}
