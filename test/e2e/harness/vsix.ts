@@ -1,0 +1,33 @@
+/** Builds the VSIX the README's way (`npm run package`) and finds the file it produced. */
+import { spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import { readManifest } from './clara-ui';
+import { repoRoot } from './paths';
+
+export async function buildVsix(logLine: (s: string) => void = () => undefined): Promise<string> {
+  const manifest = readManifest();
+  if (!manifest.scripts?.package) {
+    throw new Error('package.json has no "package" script: the extension cannot be built into a VSIX yet');
+  }
+  const started = Date.now();
+  const output: string[] = [];
+  const code = await new Promise<number | null>((resolve, reject) => {
+    const child = spawn('npm', ['run', 'package'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const take = (b: Buffer) => output.push(b.toString());
+    child.stdout.on('data', take);
+    child.stderr.on('data', take);
+    child.once('error', reject);
+    child.once('exit', resolve);
+  });
+  if (code !== 0) throw new Error(`npm run package exited with ${code}:\n${output.join('').slice(-4000)}`);
+  // The newest clara-code-*.vsix written by this build (vsce names it <name>-<version>.vsix).
+  const candidates = readdirSync(repoRoot)
+    .filter((f) => f.startsWith(`${manifest.name}-`) && f.endsWith('.vsix'))
+    .map((f) => path.join(repoRoot, f))
+    .filter((f) => statSync(f).mtimeMs >= started - 1000)
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  if (candidates.length === 0) throw new Error(`npm run package succeeded but wrote no ${manifest.name}-*.vsix in ${repoRoot}`);
+  logLine(`built ${path.basename(candidates[0])} (${(statSync(candidates[0]).size / 1048576).toFixed(1)} MiB)`);
+  return candidates[0];
+}

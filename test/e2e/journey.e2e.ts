@@ -1,0 +1,343 @@
+/**
+ * The user journey in a real VS Code (code-server 1.100.3 + headless Chromium): build and install the VSIX, index a
+ * fixture repository in the background, ask from the palette, follow a citation, read the inspector, edit a file
+ * and find the edit, reindex with progress, pause and resume, check the logs, take the screenshots (light and
+ * dark). Each `it` is one spec step; after a failure the later ones are skipped naming the step that broke.
+ * A second suite opens the fixture with workspace trust on (Restricted Mode) once.
+ */
+import assert from 'node:assert/strict';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, it, type TestContext } from 'node:test';
+import { ChatPanel, extensionId, Inspector, paletteTitle, readManifest, type ChatSourceRow } from './harness/clara-ui';
+import { CodeServer } from './harness/code-server';
+import { sampleContrast, type ContrastSample } from './harness/contrast';
+import { ServerLogs, uncaughtErrors } from './harness/logs';
+import { ensureDir, newRunDir, readmeScreenshot, resultsDir } from './harness/paths';
+import { StepLog, waitUntil } from './harness/step';
+import { buildVsix } from './harness/vsix';
+import { Workbench } from './harness/workbench';
+import { appendedCode, editedFile, editQuestion, firstQuestion, writeFixture } from './fixture/workspace';
+
+const manifest = readManifest();
+const extId = extensionId(manifest);
+const out = ensureDir(resultsDir);
+const steps = new StepLog();
+/** The tiny model runs on 2 shared CPU cores: indexing and answering get generous bounds, measured in timings.json. */
+const INDEX_TIMEOUT = 240_000;
+const ANSWER_TIMEOUT = 180_000;
+
+let vsixPromise: Promise<string> | undefined;
+function vsix(): Promise<string> {
+  vsixPromise ??= steps.step('build the VSIX (npm run package)', 300_000, () => buildVsix((s) => console.log(`[e2e] ${s}`)));
+  return vsixPromise;
+}
+
+/** Serial steps: once one fails, the rest are skipped with its name instead of failing for the same cause. */
+let broken: string | undefined;
+function serial(name: string, fn: () => Promise<void>): void {
+  it(name, async (t: TestContext) => {
+    if (broken) {
+      t.skip(`skipped: earlier step "${broken}" failed`);
+      return;
+    }
+    try {
+      await fn();
+    } catch (err) {
+      broken = name;
+      throw err;
+    }
+  });
+}
+
+function linesOf(file: string, start: number, end: number): string {
+  return readFileSync(file, 'utf8').split('\n').slice(start - 1, end).join('\n');
+}
+
+function overlaps(a: { startLine: number; endLine: number }, b: [number, number]): boolean {
+  return a.startLine <= b[1] && b[0] <= a.endLine;
+}
+
+describe('CLaRa journey in code-server', () => {
+  const runDir = newRunDir('journey');
+  const workspace = writeFixture(ensureDir(path.join(runDir, 'workspace')));
+  let server: CodeServer;
+  let wb: Workbench;
+  let chat: ChatPanel;
+  let inspector: Inspector;
+  let cited: ChatSourceRow | undefined;
+  const contrast: ContrastSample[] = [];
+
+  before(async () => {
+    const file = await vsix();
+    server = new CodeServer({ runDir, settings: { 'clara.lexicalFusion': true } });
+    steps.onFailure = async (name) => {
+      await wb?.screenshot(path.join(out, `FAILED-${name.replace(/\W+/g, '-').slice(0, 80)}.png`));
+    };
+    await steps.step('install the VSIX into a throwaway extensions folder', 120_000, async () => {
+      console.log(`[e2e] ${server.installExtension(file).split('\n').pop()}`);
+    });
+    await steps.step('start code-server on 127.0.0.1', 45_000, () => server.start(workspace));
+    wb = await steps.step('load the workbench with the fixture folder', 90_000, () => Workbench.open(server.url, workspace));
+    chat = new ChatPanel(wb, extId);
+    inspector = new Inspector(wb, extId);
+  });
+
+  after(async () => {
+    await wb?.close();
+    await server?.stop();
+    if (server) new ServerLogs(server.userDataDir).copyTo(path.join(out, 'logs'));
+    if (wb) {
+      writeFileSync(path.join(out, 'page-console.log'), wb.console.map((l) => `[${l.type}] ${l.text}`).join('\n') + '\n');
+    }
+    writeFileSync(path.join(out, 'contrast.json'), JSON.stringify(contrast, null, 2) + '\n');
+    steps.write(out, 'timings.json');
+  });
+
+  serial('2. indexes the workspace in the background (status bar, inspector files and chunks > 0)', async () => {
+    await steps.step('status bar shows the CLaRa item', 60_000, () =>
+      waitUntil('a status bar item reading "CLaRa"', 55_000, async () =>
+        (await wb.statusBarTexts()).some((t) => t.includes('CLaRa'))));
+    await steps.step('open the inspector from the palette', 30_000, async () => {
+      await wb.runCommand(paletteTitle('clara.showInspector', manifest));
+      await inspector.frame.locator('.index-state').waitFor({ timeout: 25_000 });
+    });
+    const counts = await steps.step('background index completes', INDEX_TIMEOUT, () =>
+      waitUntil('the inspector to show phase "done" with files and chunks > 0', INDEX_TIMEOUT - 5_000, async () => {
+        const phase = await inspector.phase().innerText({ timeout: 1_000 }).catch(() => '');
+        if (phase === 'error') {
+          throw new Error(`indexing failed: ${await inspector.frame.locator('.progress-message').innerText()}`);
+        }
+        if (phase !== 'done') return false;
+        const files = await inspector.count('files');
+        const chunks = await inspector.count('chunks');
+        return files > 0 && chunks > 0 ? { files, chunks } : false;
+      }, 500));
+    console.log(`[e2e] indexed ${counts.files} files, ${counts.chunks} chunks`);
+    const status = (await wb.statusBarTexts()).find((t) => t.includes('CLaRa'));
+    assert.ok(status, 'the CLaRa status bar item is still shown after indexing');
+  });
+
+  serial('3. asks from the command palette and gets a streamed answer citing the expected file', async () => {
+    await steps.step('run "Ask About Codebase" from the palette', 30_000, async () => {
+      await wb.runCommand(paletteTitle('clara.ask', manifest));
+      await chat.input.waitFor({ state: 'visible', timeout: 25_000 });
+    });
+    await steps.step('type the question into the chat panel', 20_000, async () => {
+      await waitUntil('the question box to be enabled', 15_000, () => chat.input.isEnabled());
+      await chat.input.fill(firstQuestion.question);
+      await chat.input.press('Enter');
+      await chat.frame.locator('section.turn').first().waitFor({ timeout: 15_000 });
+    });
+    const status = await steps.step('wait for the streamed answer', ANSWER_TIMEOUT, () => chat.waitAnswered(0, ANSWER_TIMEOUT - 2_000));
+    const turn = chat.frame.locator('section.turn').nth(0);
+    if (status === 'error') assert.fail(`the answer failed: ${await turn.locator('.meta .error').innerText()}`);
+    const answer = (await turn.locator('.answer').innerText()).trim();
+    const sources = await chat.sources(turn);
+    const markers = await chat.citedMarkers(turn);
+    console.log(`[e2e] answer: ${JSON.stringify(answer.slice(0, 300))}`);
+    console.log(`[e2e] markers ${JSON.stringify(markers)}; sources ${JSON.stringify(sources)}`);
+    assert.ok(answer.length > 0, 'the answer text is not empty');
+    const citations = sources.filter((s) => markers.includes(s.n));
+    cited = citations.find((s) => s.path === firstQuestion.expectedPath);
+    assert.ok(cited, `a citation [n] in the answer points at ${firstQuestion.expectedPath}; cited: ${JSON.stringify(citations)}`);
+    await wb.screenshot(path.join(out, 'chat-answer.png'));
+  });
+
+  serial('4. clicking the citation opens the file with the cited lines selected', async () => {
+    const c = cited!;
+    await steps.step('click the citation', 20_000, async () => {
+      await chat.frame.locator(`section.turn >> nth=0 >> .answer .chip[data-n="${c.n}"]`).first().click();
+      await wb.activeTab(path.basename(c.path)).waitFor({ timeout: 15_000 });
+    });
+    const file = path.join(workspace, c.path);
+    const selected = linesOf(file, c.startLine, c.endLine);
+    const lastLine = selected.split('\n').pop()!;
+    const expected = `Ln ${c.endLine}, Col ${lastLine.length + 1}${selected.length ? ` (${selected.length} selected)` : ''}`;
+    const status = await steps.step('read the selection from the status bar', 15_000, () =>
+      waitUntil(`the selection status "${expected}"`, 12_000, async () => {
+        const s = await wb.editorSelectionStatus();
+        return s === expected ? s : false;
+      }).catch(async (err: Error) => {
+        throw new Error(`${err.message}; the status bar shows "${await wb.editorSelectionStatus()}"`);
+      }));
+    assert.equal(status, expected);
+  });
+
+  serial('5. the inspector lists the retrieved memories with scores and marks those the generator used', async () => {
+    await steps.step('show the inspector', 20_000, async () => {
+      await wb.runCommand(paletteTitle('clara.showInspector', manifest));
+      await inspector.frame.locator('ol.hits > li.hit').first().waitFor({ timeout: 15_000 });
+    });
+    assert.equal(await inspector.question(), firstQuestion.question, 'the inspector shows the last question');
+    const hits = await inspector.hits();
+    console.log(`[e2e] inspector hits: ${JSON.stringify(hits)}`);
+    assert.ok(hits.length > 0, 'at least one memory retrieved');
+    for (const h of hits) assert.ok(Number.isFinite(h.score), `hit #${h.rank} shows a numeric score`);
+    assert.deepEqual(hits.map((h) => h.rank), hits.map((_, i) => i + 1), 'ranks are 1..k in order');
+    const used = hits.filter((h) => h.used);
+    assert.ok(used.some((h) => h.path === cited!.path && h.startLine === cited!.startLine),
+      `the memory the answer cited (${cited!.path}:${cited!.startLine}) is marked as used`);
+    await wb.screenshot(path.join(out, 'inspector.png'));
+    // Chat answer and inspector in one frame: the README's picture, refreshed from this verified state.
+    ensureDir(path.dirname(readmeScreenshot));
+    await wb.screenshot(path.join(out, 'chat-inspector.png'));
+    copyFileSync(path.join(out, 'chat-inspector.png'), readmeScreenshot);
+    contrast.push(await sampleContrast('light: chat answer text', chat.frame.locator('section.turn .answer')));
+    contrast.push(await sampleContrast('light: inspector hit path', inspector.frame.locator('li.hit .open.path')));
+  });
+
+  serial('6. an edit saved in the editor is indexed and found by the next question', async () => {
+    const before = await inspector.field('lastUpdate').innerText();
+    await steps.step(`open ${editedFile} and type new code at its end`, 30_000, async () => {
+      await wb.openFile(editedFile);
+      await wb.page.keyboard.press('Control+End');
+      await wb.page.keyboard.insertText(appendedCode);
+      await wb.page.keyboard.press('Control+S');
+      await waitUntil('the edit saved to disk', 10_000, () =>
+        readFileSync(path.join(workspace, editedFile), 'utf8').includes('circuitBreakerQuotaGuard'));
+    });
+    const onDisk = readFileSync(path.join(workspace, editedFile), 'utf8').split('\n');
+    const identLine = onDisk.findIndex((l) => l.includes('function circuitBreakerQuotaGuard')) + 1;
+    const newLines: [number, number] = [identLine - 1, identLine + 2];
+    await steps.step('the inspector\'s last update changes', INDEX_TIMEOUT, () =>
+      waitUntil(`"Last update" to change from "${before}" and indexing to finish`, INDEX_TIMEOUT - 5_000, async () => {
+        const now = await inspector.field('lastUpdate').innerText();
+        const phase = await inspector.phase().innerText().catch(() => 'done');
+        return now !== before && phase !== 'indexing' && phase !== 'scanning';
+      }, 500));
+    await steps.step('ask about the new code', 20_000, async () => {
+      await wb.runCommand(paletteTitle('clara.ask', manifest));
+      await waitUntil('the question box to be enabled', 15_000, () => chat.input.isEnabled());
+      await chat.input.fill(editQuestion.question);
+      await chat.input.press('Enter');
+      await chat.frame.locator('section.turn').nth(1).waitFor({ timeout: 15_000 });
+    });
+    const status = await steps.step('wait for the second answer', ANSWER_TIMEOUT, () => chat.waitAnswered(1, ANSWER_TIMEOUT - 2_000));
+    const turn = chat.frame.locator('section.turn').nth(1);
+    if (status === 'error') assert.fail(`the answer failed: ${await turn.locator('.meta .error').innerText()}`);
+    const sources = await chat.sources(turn);
+    const markers = await chat.citedMarkers(turn);
+    console.log(`[e2e] edit question: markers ${JSON.stringify(markers)}; sources ${JSON.stringify(sources)}`);
+    const citations = sources.filter((s) => markers.includes(s.n));
+    assert.ok(citations.some((s) => s.path === editedFile && overlaps(s, newLines)),
+      `a citation points at the new lines ${editedFile}:${newLines.join('-')}; cited: ${JSON.stringify(citations)}`);
+  });
+
+  serial('7. "Reindex Workspace" shows progress and completes; Pause and Resume work once', async () => {
+    await steps.step('show the inspector and record its phases', 20_000, async () => {
+      await wb.runCommand(paletteTitle('clara.showInspector', manifest));
+      await inspector.frame.locator('.index-state').waitFor({ timeout: 15_000 });
+      await inspector.recordPhases();
+    });
+    await steps.step('run "Reindex Workspace"', 20_000, () => wb.runCommand(paletteTitle('clara.reindexWorkspace', manifest)));
+    const phases = await steps.step('reindex progress appears and completes', INDEX_TIMEOUT, () =>
+      waitUntil('the inspector to show scanning/indexing and then done', INDEX_TIMEOUT - 5_000, async () => {
+        const seen = await inspector.recordedPhases();
+        const active = seen.findIndex((p) => p === 'scanning' || p === 'indexing');
+        return active >= 0 && seen.slice(active).includes('done') && seen[seen.length - 1] === 'done' ? seen : false;
+      }, 500));
+    console.log(`[e2e] reindex phases: ${phases.join(' → ')}`);
+    await steps.step('run "Pause Indexing"', 30_000, async () => {
+      await wb.runCommand(paletteTitle('clara.pauseIndexing', manifest));
+      await inspector.phase().filter({ hasText: /^paused$/ }).waitFor({ timeout: 25_000 });
+    });
+    await steps.step('run "Resume Indexing"', 30_000, async () => {
+      await wb.runCommand(paletteTitle('clara.resumeIndexing', manifest));
+      await waitUntil('the phase to leave "paused"', 25_000, async () => (await inspector.phase().innerText()) !== 'paused');
+    });
+  });
+
+  serial('9. dark theme: screenshots of the chat panel and inspector with readable contrast', async () => {
+    await steps.step('switch to the Dark Modern theme', 30_000, async () => {
+      await wb.runCommand('Preferences: Color Theme');
+      const input = wb.page.locator('.quick-input-widget input');
+      await input.fill('Dark Modern');
+      await wb.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Dark Modern' }).first().waitFor({ timeout: 10_000 });
+      await wb.page.keyboard.press('Enter');
+      await wb.page.locator('.monaco-workbench.vs-dark').waitFor({ timeout: 15_000 });
+    });
+    await steps.step('show chat and inspector side by side', 30_000, async () => {
+      await wb.runCommand(paletteTitle('clara.ask', manifest));
+      await chat.frame.locator('section.turn').first().waitFor({ timeout: 15_000 });
+      await wb.runCommand(paletteTitle('clara.showInspector', manifest));
+      await inspector.frame.locator('ol.hits > li.hit').first().waitFor({ timeout: 15_000 });
+    });
+    await wb.screenshot(path.join(out, 'chat-inspector-dark.png'));
+    contrast.push(await sampleContrast('dark: chat answer text', chat.frame.locator('section.turn .answer')));
+    contrast.push(await sampleContrast('dark: inspector hit path', inspector.frame.locator('li.hit .open.path')));
+    for (const c of contrast) {
+      console.log(`[e2e] contrast ${c.what}: ${c.ratio.toFixed(2)} (${c.color} on ${c.background})`);
+      assert.ok(c.ratio >= 4.5, `${c.what} has WCAG contrast ${c.ratio.toFixed(2)} < 4.5 (${c.color} on ${c.background})`);
+    }
+  });
+
+  serial('8. the extension host log and the CLaRa output channel hold no uncaught error', async () => {
+    const logs = new ServerLogs(server.userDataDir);
+    const exthost = logs.extensionHostLog();
+    assert.match(exthost, new RegExp(`Extension activated|activating extension '?${extId}`, 'i'), 'the extension host log records our activation');
+    const errors = uncaughtErrors(exthost, extId);
+    assert.deepEqual(errors, [], `uncaught errors from ${extId} in remoteexthost.log`);
+    const channels = logs.outputChannel('CLaRa', extId);
+    assert.ok(channels.length > 0, `an output channel file for CLaRa exists under ${logs.logsDir}`);
+    const text = channels.map((c) => c.text).join('\n');
+    assert.match(text, /activated/, 'the CLaRa output channel logged its activation');
+    const bad = text.split('\n').filter((l) => /\[error\]|uncaught|unhandled/i.test(l));
+    assert.deepEqual(bad, [], 'error lines in the CLaRa output channel');
+    const pageErrors = wb.console.filter((l) => l.type === 'error' && /Uncaught|Refused to|Content Security Policy/i.test(l.text));
+    assert.deepEqual(pageErrors, [], 'uncaught errors or CSP refusals in the page console (webviews included)');
+    assert.deepEqual(await wb.notifications().then((n) => n.filter((m) => /CLaRa/.test(m) && /fail|error/i.test(m))), [],
+      'no CLaRa error notification is showing');
+  });
+});
+
+describe('CLaRa in an untrusted workspace (workspace trust on)', () => {
+  const runDir = newRunDir('untrusted');
+  const workspace = writeFixture(ensureDir(path.join(runDir, 'workspace')));
+  const trust = manifest.capabilities?.untrustedWorkspaces;
+  let server: CodeServer | undefined;
+  let wb: Workbench | undefined;
+
+  after(async () => {
+    await wb?.close();
+    await server?.stop();
+    if (server) new ServerLogs(server.userDataDir).copyTo(path.join(out, 'logs-untrusted'));
+    steps.write(out, 'timings.json');
+  });
+
+  it('declares capabilities.untrustedWorkspaces and behaves as declared in Restricted Mode', async () => {
+    assert.ok(trust, 'package.json declares capabilities.untrustedWorkspaces');
+    const file = await vsix();
+    server = new CodeServer({ runDir, workspaceTrust: true });
+    await steps.step('untrusted: install the VSIX', 120_000, async () => {
+      server!.installExtension(file);
+    });
+    await steps.step('untrusted: start code-server with workspace trust on', 45_000, () => server!.start(workspace));
+    wb = await steps.step('untrusted: load the workbench', 90_000, () => Workbench.open(server!.url, workspace));
+    await steps.step('untrusted: answer the trust prompt with "No"', 30_000, async () => {
+      const no = wb!.page.locator('.monaco-dialog-box .monaco-button', { hasText: /No, I don.t trust/ });
+      await no.waitFor({ timeout: 25_000 });
+      await no.click();
+      await wb!.page.locator('.monaco-dialog-box').waitFor({ state: 'hidden', timeout: 10_000 });
+    });
+    if (trust!.supported === false) {
+      // Not supported: VS Code keeps the extension disabled, so its commands are not in the palette.
+      await assert.rejects(wb.runCommand(paletteTitle('clara.ask', manifest), 5_000), /not in the command palette/);
+      return;
+    }
+    // 'limited' (or true): the extension runs, refuses to index or answer, and says why.
+    await steps.step('untrusted: the chat panel explains Restricted Mode', 60_000, async () => {
+      const chat = new ChatPanel(wb!, extId);
+      await wb!.runCommand(paletteTitle('clara.ask', manifest), 30_000);
+      await chat.banner.filter({ hasText: /Restricted Mode/ }).waitFor({ timeout: 25_000 });
+      assert.equal(await chat.input.isEnabled(), false, 'the question box is disabled in Restricted Mode');
+    });
+    await steps.step('untrusted: the inspector shows no index', 30_000, async () => {
+      const inspector = new Inspector(wb!, extId);
+      await wb!.runCommand(paletteTitle('clara.showInspector', manifest));
+      await inspector.frame.locator('.index-state .banner', { hasText: /Restricted Mode/ }).waitFor({ timeout: 25_000 });
+      assert.equal(await inspector.field('files').count(), 0, 'no index state is shown in Restricted Mode');
+    });
+    await wb.screenshot(path.join(out, 'untrusted.png'));
+  });
+});
