@@ -2,6 +2,8 @@
  * Command-line parsing for `clara`: positionals and `--flags`, checked against the flags a command declares.
  * Anything wrong is a UsageError, which main.ts turns into exit code 2 with the command's usage line.
  */
+import { checkQuestion } from '../engine/answer/question-check';
+
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
@@ -55,4 +57,13 @@ export function choiceFlag<T extends string>(args: ParsedArgs, name: string, cho
   if (v === undefined) return undefined;
   if (!(choices as readonly string[]).includes(v)) throw new UsageError(`--${name} must be one of ${choices.join('|')}, got '${v}'`);
   return v as T;
+}
+
+/** The question argument, cleaned; an empty one is a usage error (exit 2) with the engine's message. */
+export function questionArg(raw: string): string {
+  try {
+    return checkQuestion(raw);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
 }

@@ -5,6 +5,7 @@
 import { parseArgs, UsageError } from './cli-args';
 import type { CliCommand, CliIo } from './cli-command';
 import { askCommand } from './commands/ask';
+import { evalCommand } from './commands/eval';
 import { indexCommand } from './commands/index';
 import { searchCommand } from './commands/search';
 import { statusCommand } from './commands/status';
@@ -14,6 +15,7 @@ const COMMANDS: Record<string, CliCommand> = {
   search: searchCommand,
   ask: askCommand,
   status: statusCommand,
+  eval: evalCommand,
 };
 
 function usage(): string {

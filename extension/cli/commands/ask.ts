@@ -1,9 +1,8 @@
 /** `clara ask <dir> "<question>"`: a streamed answer from the retrieved memories, then its sources. */
-import { UsageError } from '../cli-args';
+import { questionArg, UsageError } from '../cli-args';
 import type { CliCommand } from '../cli-command';
 import { ENGINE_FLAGS, withEngine, workspaceDir } from '../cli-engine';
 import { askJson, formatSources } from '../cli-output';
-import { checkQuestion } from '../../engine/answer/question-check';
 
 export const askCommand: CliCommand = {
   usage: 'ask <dir> "<question>"',
@@ -12,7 +11,7 @@ export const askCommand: CliCommand = {
   async run(args, io) {
     if (args.positionals.length !== 2) throw new UsageError('expected <dir> and one quoted "<question>"');
     const root = workspaceDir(args);
-    const question = checkQuestion(args.positionals[1]);
+    const question = questionArg(args.positionals[1]);
     const json = args.flags.has('json');
     return withEngine(root, args, async (engine, options) => {
       let streamed = false;

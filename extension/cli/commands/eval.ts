@@ -9,12 +9,9 @@ import { EVAL_SET_NAMES, defaultEvalDataDir, type EvalSetName } from '../../engi
 import { writeEvalRun } from '../../engine/eval/eval-report';
 import { runEval } from '../../engine/eval/run-eval';
 import { choiceFlag, positiveIntFlag, stringFlag, UsageError, type FlagSpec, type ParsedArgs } from '../cli-args';
+import type { CliCommand, CliIo } from '../cli-command';
 
-export const EVAL_USAGE =
-  'clara eval [--set sweqa,swebench_lite_loc,cosqa] [--corpus id,...] [--limit N] [--bundle DIR] [--provider auto|cpu|cuda] ' +
-  '[--top-k K] [--no-lexical] [--no-answers] [--out DIR] [--data DIR] [--cache DIR] [--json]';
-
-export const EVAL_FLAGS: FlagSpec = {
+const EVAL_FLAGS: FlagSpec = {
   set: 'string', corpus: 'string', limit: 'string', bundle: 'string', provider: 'string', 'top-k': 'string',
   'no-lexical': 'boolean', 'no-answers': 'boolean', out: 'string', data: 'string', cache: 'string', json: 'boolean',
 };
@@ -24,7 +21,7 @@ function listFlag(args: ParsedArgs, name: string): string[] | undefined {
   return v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
-export async function runEvalCommand(args: ParsedArgs): Promise<number> {
+async function runEvalCommand(args: ParsedArgs, io: CliIo): Promise<number> {
   if (args.positionals.length > 0) throw new UsageError(`clara eval takes no positional arguments (got '${args.positionals[0]}')`);
   const sets = (listFlag(args, 'set') ?? ['sweqa', 'swebench_lite_loc']) as EvalSetName[];
   for (const s of sets) if (!EVAL_SET_NAMES.includes(s)) throw new UsageError(`--set: unknown set '${s}' (known: ${EVAL_SET_NAMES.join(', ')})`);
@@ -35,7 +32,7 @@ export async function runEvalCommand(args: ParsedArgs): Promise<number> {
   const bundle = stringFlag(args, 'bundle');
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
   const outDir = path.resolve(stringFlag(args, 'out') ?? `clara-eval-${stamp}`);
-  const log = (m: string) => process.stderr.write(`${m}\n`);
+  const log = (m: string) => io.err(`${m}\n`);
   const run = await runEval({
     dataDir,
     cacheDir: path.resolve(stringFlag(args, 'cache') ?? defaultEvalCacheDir()),
@@ -51,7 +48,15 @@ export async function runEvalCommand(args: ParsedArgs): Promise<number> {
   });
   const command = `clara eval ${process.argv.slice(3).join(' ')}`.trim();
   const summary = writeEvalRun(outDir, run, command);
-  if (args.flags.has('json')) process.stdout.write(`${JSON.stringify({ outDir, summary }, null, 1)}\n`);
-  else process.stdout.write(`results: ${path.join(outDir, 'results.json')}\ntable:   ${path.join(outDir, 'summary.md')}\n`);
+  if (args.flags.has('json')) io.out(`${JSON.stringify({ outDir, summary }, null, 1)}\n`);
+  else io.out(`results: ${path.join(outDir, 'results.json')}\ntable:   ${path.join(outDir, 'summary.md')}\n`);
   return run.results.some((r) => r.error) ? 1 : 0;
 }
+
+export const evalCommand: CliCommand = {
+  usage: 'eval [--set S,..] [--corpus ID,..] [--limit N]',
+  summary: 'score the bundle on the eval kit (SWE-QA, SWE-bench Lite loc, CoSQA) beside BM25 and extractive baselines; ' +
+    'also --out DIR --data DIR --cache DIR --no-answers --no-lexical --bundle --provider --top-k --json',
+  flags: EVAL_FLAGS,
+  run: runEvalCommand,
+};

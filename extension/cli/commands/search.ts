@@ -1,9 +1,8 @@
 /** `clara search <dir> "<question>"`: the retrieved memories, ranked, without generating an answer. */
-import { UsageError } from '../cli-args';
+import { questionArg, UsageError } from '../cli-args';
 import type { CliCommand } from '../cli-command';
 import { ENGINE_FLAGS, withEngine, workspaceDir } from '../cli-engine';
 import { formatHit, searchJson } from '../cli-output';
-import { checkQuestion } from '../../engine/answer/question-check';
 
 export const searchCommand: CliCommand = {
   usage: 'search <dir> "<question>"',
@@ -12,7 +11,7 @@ export const searchCommand: CliCommand = {
   async run(args, io) {
     if (args.positionals.length !== 2) throw new UsageError('expected <dir> and one quoted "<question>"');
     const root = workspaceDir(args);
-    const question = checkQuestion(args.positionals[1]);
+    const question = questionArg(args.positionals[1]);
     return withEngine(root, args, async (engine, options) => {
       const hits = await engine.search(question, options.topK);
       if (args.flags.has('json')) io.out(`${JSON.stringify(searchJson(hits))}\n`);
