@@ -18,7 +18,7 @@ const SYSTEM_LABEL: Record<RetrievalSystem | AnswerSystem, string> = {
   fused: 'CLaRa fused (memory + lexical)',
   bm25: 'BM25 baseline (MiniSearch)',
   generator: 'CLaRa generator (ask)',
-  extractive_product: 'extractive: top-1 chunk of CLaRa fused',
+  extractive_product: 'extractive: top-1 chunk of the CLaRa ranking',
   extractive_bm25: 'extractive: top-1 chunk of BM25',
 };
 
@@ -124,7 +124,8 @@ export function renderMarkdown(run: EvalRun, summary: EvalSummary, command: stri
     `# clara eval — ${run.startedAt}`, '',
     `Command: \`${command}\`  `,
     `Bundle: ${model ? `${model.name} ${model.version} (${model.config}), ${model.executionProvider}` : 'n/a'}  `,
-    `Limit per (set, corpus): ${run.config.limit ?? 'none'}; answers (ask): ${run.config.answers ? 'yes' : 'no'}`, '',
+    `Limit per (set, corpus): ${run.config.limit ?? 'none'}; answers (ask): ${run.config.answers ? 'yes' : 'no'}; ` +
+      `product ranking (search, ask): ${run.config.lexicalFusion ? 'fused' : 'memory alone'}`, '',
     '## Corpora', '', ...corpusTable(run.corpora), '',
   ];
   for (const [set, slices] of Object.entries(summary)) {
@@ -147,8 +148,8 @@ export function renderMarkdown(run: EvalRun, summary: EvalSummary, command: stri
 }
 
 /** score.py PRED rows for one set and retrieval system; answers come from the matching answer system. */
-function predictionRows(results: QuestionResult[], set: string, sys: RetrievalSystem): string[] {
-  const answerSys: AnswerSystem | null = sys === 'bm25' ? 'extractive_bm25' : sys === 'fused' ? 'generator' : null;
+function predictionRows(results: QuestionResult[], set: string, sys: RetrievalSystem, product: RetrievalSystem): string[] {
+  const answerSys: AnswerSystem | null = sys === 'bm25' ? 'extractive_bm25' : sys === product ? 'generator' : null;
   return results.filter((r) => r.set === set && r.retrieval[sys]).map((r) => {
     const row: Record<string, unknown> = { id: r.id, files: r.retrieval[sys]!.files };
     const a = answerSys ? r.answers[answerSys] : undefined;
@@ -166,7 +167,7 @@ export function writeEvalRun(outDir: string, run: EvalRun, command: string): Eva
   for (const set of new Set(run.results.map((r) => r.set))) {
     if (set === 'cosqa') continue; // score.py reads the two jsonl sets only
     for (const sys of RETRIEVAL_SYSTEMS) {
-      const rows = predictionRows(run.results, set, sys);
+      const rows = predictionRows(run.results, set, sys, run.config.lexicalFusion ? 'fused' : 'memory');
       if (rows.length) writeFileSync(join(outDir, 'predictions', `${set}.${sys}.jsonl`), rows.join('\n') + '\n');
     }
   }

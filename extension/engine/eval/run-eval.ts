@@ -1,13 +1,14 @@
 /**
  * `clara eval`: index each corpus with the product's indexer (openEngine → index), run every question through
  * search (memory alone, lexical alone, fused) and ask, run the baselines (BM25, extractive answers) on the same
- * chunks, and score everything. The caller passes the engine factory and the chunk lister, so this file depends only
- * on the engine's public API.
+ * chunks, and score everything. One engine per corpus: its search/ask are the product's; the memory-only, fused and
+ * lexical-only rankings call the product's own retrieve() and store on that engine's bundle and store.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ClaraEngineApi } from '../engine-parts';
-import type { EngineOptions, IndexState, IndexSummary, SearchHit } from '../engine-api';
+import { openEngine, type ClaraEngine } from '../clara-engine';
+import type { EngineOptions, IndexState, IndexSummary } from '../engine-api';
+import { retrieve } from '../retrieval/retrieve';
 import { Bm25Index } from './bm25-baseline';
 import { ChunkTextReader, extractiveAnswer, type ChunkSpan } from './chunk-text';
 import { materialiseCorpus } from './corpora';
@@ -36,15 +37,9 @@ export interface EvalConfig {
   answers: boolean;
   /** Memory blocks given to the generator (default: the engine's). */
   topK?: number;
+  /** The product's setting for search and ask: lexical fusion on (the CLI's default) or off (--no-lexical). */
+  lexicalFusion: boolean;
   log: (message: string) => void;
-}
-
-export interface EvalDeps {
-  openEngine(options: EngineOptions): Promise<ClaraEngineApi>;
-  /** Every chunk the product indexed for this engine's workspace (path + lines), for the baselines. */
-  listChunks(engine: ClaraEngineApi): Promise<ChunkSpan[]>;
-  /** The product's lexical ranking alone, when it has one (null: it has none, 'lexical' is not reported). */
-  lexicalSearch?(engine: ClaraEngineApi, question: string, k: number): Promise<SearchHit[] | null>;
 }
 
 export interface CorpusRun {
@@ -94,7 +89,7 @@ async function timed<T>(f: () => Promise<T>): Promise<{ value: T; ms: number }> 
 }
 
 /** Run the whole evaluation; results are returned, the caller writes them. */
-export async function runEval(config: EvalConfig, deps: EvalDeps): Promise<EvalRun> {
+export async function runEval(config: EvalConfig): Promise<EvalRun> {
   const startedAt = new Date().toISOString();
   const byCorpus = selectQuestions(config);
   if (byCorpus.size === 0) throw new Error('no questions selected (check --set, --corpus and --limit)');
@@ -105,19 +100,19 @@ export async function runEval(config: EvalConfig, deps: EvalDeps): Promise<EvalR
     const root = await materialiseCorpus(config.dataDir, config.cacheDir, corpus);
     const storeDir = join(config.cacheDir, 'stores', corpus);
     mkdirSync(storeDir, { recursive: true });
-    const base: EngineOptions = { root, storeDir, bundleDir: config.bundleDir, executionProvider: config.executionProvider };
-    // Two views of one store: the same index searched with and without lexical fusion.
-    const fused = await deps.openEngine({ ...base, lexicalFusion: true });
-    let memory: ClaraEngineApi | null = null;
+    const engine = await openEngine({
+      root, storeDir, bundleDir: config.bundleDir, executionProvider: config.executionProvider,
+      lexicalFusion: config.lexicalFusion, ...(config.topK ? { topK: config.topK } : {}),
+    }, { onLog: (level, m) => config.log(`[${corpus}] ${level}: ${m}`) });
     try {
       config.log(`[${corpus}] indexing ${root}`);
-      const { value: index, ms: indexMs } = await timed(() => fused.index({
+      const { value: index, ms: indexMs } = await timed(() => engine.index({
         onProgress: (p) => { if (p.phase === 'error') config.log(`[${corpus}] index error: ${p.message}`); },
       }));
-      const st = await fused.state();
-      config.log(`[${corpus}] indexed ${st.files} files, ${st.chunks} chunks in ${(indexMs / 1000).toFixed(1)} s`);
-      memory = await deps.openEngine({ ...base, lexicalFusion: false });
-      const chunks = await deps.listChunks(fused);
+      const st = await engine.state();
+      config.log(`[${corpus}] ${st.files} files, ${st.chunks} chunks (index run ${(indexMs / 1000).toFixed(1)} s: ` +
+        `${index.chunksCompressed} compressed, ${index.chunksReused} reused)`);
+      const chunks: ChunkSpan[] = await engine.store.allChunks();
       const bm25 = Bm25Index.build(root, chunks);
       corpora.push({
         corpus, root, questions: questions.length, index, indexMs,
@@ -128,12 +123,11 @@ export async function runEval(config: EvalConfig, deps: EvalDeps): Promise<EvalR
       const reader = new ChunkTextReader(root);
       let done = 0;
       for (const q of questions) {
-        results.push(await runQuestion(q, { fused, memory, bm25, reader, config, deps }));
+        results.push(await runQuestion(q, { engine, bm25, reader, config }));
         if (++done % 10 === 0 || done === questions.length) config.log(`[${corpus}] ${done}/${questions.length} questions`);
       }
     } finally {
-      await memory?.close();
-      await fused.close();
+      await engine.close();
     }
   }
   const { log: _log, ...rest } = config;
@@ -141,12 +135,10 @@ export async function runEval(config: EvalConfig, deps: EvalDeps): Promise<EvalR
 }
 
 interface QuestionContext {
-  fused: ClaraEngineApi;
-  memory: ClaraEngineApi;
+  engine: ClaraEngine;
   bm25: Bm25Index;
   reader: ChunkTextReader;
   config: EvalConfig;
-  deps: EvalDeps;
 }
 
 async function runQuestion(q: EvalQuestion, ctx: QuestionContext): Promise<QuestionResult> {
@@ -156,27 +148,26 @@ async function runQuestion(q: EvalQuestion, ctx: QuestionContext): Promise<Quest
   if (q.goldFrom) r.goldFrom = q.goldFrom;
   try {
     const retrieval = r.retrieval as Record<RetrievalSystem, RetrievalOutcome>;
-    const mem = await timed(() => ctx.memory.search(q.question, SEARCH_K));
+    const { bundle, store } = ctx.engine;
+    const mem = await timed(() => retrieve(bundle, store, q.question, { topK: SEARCH_K, lexicalFusion: false }));
     retrieval.memory = scoreRetrieval(q, spansOf(mem.value), mem.value[0]?.memoryScore ?? null, mem.ms);
-    const fus = await timed(() => ctx.fused.search(q.question, SEARCH_K));
+    const fus = await timed(() => retrieve(bundle, store, q.question, { topK: SEARCH_K, lexicalFusion: true }));
     retrieval.fused = scoreRetrieval(q, spansOf(fus.value), fus.value[0]?.score ?? null, fus.ms);
-    if (ctx.deps.lexicalSearch) {
-      const lex = await timed(() => ctx.deps.lexicalSearch!(ctx.fused, q.question, SEARCH_K));
-      if (lex.value) retrieval.lexical = scoreRetrieval(q, spansOf(lex.value), lex.value[0]?.lexicalScore ?? null, lex.ms);
-    }
+    const lex = await timed(() => store.lexical(q.question, SEARCH_K));
+    retrieval.lexical = scoreRetrieval(q, spansOf(lex.value), lex.value[0]?.score ?? null, lex.ms);
     const t0 = performance.now();
     const bm = ctx.bm25.query(q.question, SEARCH_K);
     retrieval.bm25 = scoreRetrieval(q, spansOf(bm), bm[0]?.score ?? null, performance.now() - t0);
 
-    // Extractive baselines read the top-1 chunk from disk: the product's (fused) ranking and BM25's.
+    // Extractive baselines read the top-1 chunk from disk: the product's ranking (as configured) and BM25's.
     const extract = (top: { path: string; startLine: number; endLine: number } | undefined) =>
       top ? scoreAnswer(q, extractiveAnswer(ctx.reader.read(top)), [[top.path, top.startLine, top.endLine]])
         : scoreAnswer(q, '', []);
-    r.answers.extractive_product = extract(fus.value[0]);
+    r.answers.extractive_product = extract((ctx.config.lexicalFusion ? fus : mem).value[0]);
     r.answers.extractive_bm25 = extract(bm[0]);
 
     if (ctx.config.answers && q.set !== 'cosqa') {
-      const a = await ctx.fused.ask(q.question, ctx.config.topK ? { topK: ctx.config.topK } : {});
+      const a = await ctx.engine.ask(q.question, ctx.config.topK ? { topK: ctx.config.topK } : {});
       r.answers.generator = scoreAnswer(q, a.answer, a.citations.map((c) => [c.path, c.startLine, c.endLine]), {
         abstained: a.abstained, timings: a.timings,
       });
