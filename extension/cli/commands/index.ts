@@ -21,7 +21,7 @@ export const indexCommand: CliCommand = {
         io.out(`${JSON.stringify({ summary, state: { files: state.files, chunks: state.chunks, skipped: state.skipped.length } })}\n`);
       } else {
         io.out(`${[
-          `Indexed ${root}${io.signal.aborted ? ' (stopped early)' : ''}`,
+          `Indexed ${root}`,
           `  files: ${summary.filesIndexed} indexed, ${summary.filesUnchanged} unchanged, ${summary.filesRemoved} removed, ${summary.filesSkipped} skipped`,
           `  chunks: ${summary.chunksCompressed} compressed, ${summary.chunksReused} reused; index now ${state.files} files, ${state.chunks} chunks`,
           `  model: ${state.model.name} ${state.model.version} on ${state.model.executionProvider}; ${(summary.ms / 1000).toFixed(1)} s`,
