@@ -96,7 +96,17 @@ class FileChunker {
     let packTokens = 0;
     const flush = () => {
       if (pack.length === 0) return;
-      const named = pack.find((s) => s.node !== null);
+      // A packed chunk is named after its largest definition: a one-line struct before a long method must not
+      // rename the method's chunk.
+      let named: Segment | null = null;
+      let namedSize = -1;
+      for (const s of pack) {
+        const size = s.node ? this.tokens(s.node.startLine, Math.min(s.node.endLine, s.end)) : -1;
+        if (s.node && size > namedSize) {
+          named = s;
+          namedSize = size;
+        }
+      }
       pieces.push({
         start: pack[0].start,
         end: pack[pack.length - 1].end,
