@@ -24,7 +24,7 @@ export interface GeneratorConfig {
 export interface GenerateIdsOptions {
   maxNewTokens?: number;
   signal?: AbortSignal;
-  /** Called with each new token id as soon as it is chosen. */
+  /** Called with each new token id (never eos) as soon as it is chosen. */
   onId?: (id: number) => void;
 }
 
@@ -63,13 +63,13 @@ export class KvCacheGenerator implements AnswerGenerator {
     const result = await this.generateIds(blocks, this.promptIds(question, blocks.length), {
       maxNewTokens: options.maxNewTokens,
       signal: options.signal,
-      onId: (id) => { if (id !== this.config.eosId) emit(stream.push(id)); },
+      onId: (id) => emit(stream.push(id)),
     });
     emit(stream.flush());
     return { text: stream.text, tokens: result.ids.length, firstTokenMs: result.firstTokenMs, stoppedBy: result.stoppedBy };
   }
 
-  /** Greedy ids after the prompt (eos, when reached, is the last id). The parity test compares these with PyTorch. */
+  /** Greedy ids after the prompt, eos not included (as parity.json records them). The parity test compares these with PyTorch. */
   async generateIds(memories: Float32Array[], promptIds: number[], options: GenerateIdsOptions = {}): Promise<GenerateIdsResult> {
     const { layers, heads, headDim, hidden, memTokens, eosId } = this.config;
     const maxNew = Math.min(options.maxNewTokens ?? this.config.maxNewTokens, this.config.maxNewTokens);
@@ -96,9 +96,9 @@ export class KvCacheGenerator implements AnswerGenerator {
       const outputs = await this.model.run({ memory: feedMemory, input_ids: int64Tensor(input, [1, input.length]), ...past });
       const next = argmaxLastRow(floatOutput(this.model, outputs, 'logits'), input.length);
       if (ids.length === 0) firstTokenMs = performance.now() - started;
+      if (next === eosId) return { ids, firstTokenMs, stoppedBy: 'eos' };
       ids.push(next);
       options.onId?.(next);
-      if (next === eosId) return { ids, firstTokenMs, stoppedBy: 'eos' };
       // Checked after the step so that an abort during a run still keeps the token that run produced.
       if (options.signal?.aborted) return { ids, firstTokenMs, stoppedBy: 'abort' };
       past = {};
