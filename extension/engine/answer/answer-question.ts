@@ -54,7 +54,7 @@ export async function answerQuestion(
   const totalMs = performance.now() - started;
   return {
     answer, citations, retrieved, abstained: false, model,
-    timings: { retrievalMs, firstTokenMs: retrievalMs + generated.firstTokenMs, generationMs, totalMs, tokens: generated.tokens },
+    timings: { retrievalMs, firstTokenMs: generationStart - started + generated.firstTokenMs, generationMs, totalMs, tokens: generated.tokens },
   };
 }
 
