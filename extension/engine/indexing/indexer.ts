@@ -35,6 +35,8 @@ export interface RunOptions {
 
 interface PendingBatch {
   files: FileRecord[];
+  /** Files of this batch that were chunked (new or changed content), as opposed to touched or skipped. */
+  changed: number;
   chunks: import('../chunking/chunk-file').Chunk[];
   replacePaths: string[];
 }
@@ -162,7 +164,7 @@ export class Indexer {
         (why) => options.onProgress?.({ ...progress, phase: 'paused', message: why === 'typing' ? 'waiting while you type' : 'paused' }),
         () => options.onProgress?.({ ...progress }),
       );
-    let batch: PendingBatch = { files: [], chunks: [], replacePaths: [] };
+    let batch: PendingBatch = { files: [], changed: 0, chunks: [], replacePaths: [] };
     const flush = async () => {
       if (batch.files.length === 0) return;
       const { rows, compressed, reused } = await buildChunkRows(this.deps.bundle, this.deps.store, batch.chunks, between);
@@ -170,12 +172,12 @@ export class Indexer {
       await this.deps.store.commit({ chunks: rows as ChunkRow[], files: batch.files, replacePaths: batch.replacePaths, removePaths: [] });
       summary.chunksCompressed += compressed;
       summary.chunksReused += reused;
-      summary.filesIndexed += batch.files.filter((f) => f.status === 'indexed').length;
+      summary.filesIndexed += batch.changed;
       progress.filesDone += batch.files.length;
       progress.chunksDone += rows.length;
       progress.message = `indexed ${batch.files[batch.files.length - 1].path}`;
       options.onProgress?.({ ...progress });
-      batch = { files: [], chunks: [], replacePaths: [] };
+      batch = { files: [], changed: 0, chunks: [], replacePaths: [] };
     };
     for (const file of files) {
       await between();
@@ -196,6 +198,7 @@ export class Indexer {
           status: 'indexed', reason: null, chunks: chunks.length });
         batch.replacePaths.push(file.path);
         batch.chunks.push(...chunks);
+        batch.changed++;
       }
       if (batch.chunks.length >= CHUNKS_PER_BATCH || batch.files.length >= FILES_PER_BATCH) await flush();
     }

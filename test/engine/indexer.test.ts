@@ -1,0 +1,257 @@
+/**
+ * The incremental indexer through the engine facade, on fixture repositories, with the real bundle and store:
+ * edits, renames, deletions and branch-like swaps end equal to a fresh index of the same tree; a rename and a
+ * return to seen content compress nothing; pause, typing and cancel stop between batches and a resumed run completes.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { type ClaraEngine, openEngineWithBundle } from '../../extension/engine/clara-engine';
+import type { IndexProgress } from '../../extension/engine/engine-api';
+import type { ModelBundle } from '../../extension/engine/engine-parts';
+import { CancelledError } from '../../extension/engine/indexing/index-gate';
+import { loadBundle } from '../../extension/engine/model/load-bundle';
+import { MemoryStore } from '../../extension/engine/store/memory-store';
+import { bundleUnderTest } from '../bundle/bundle-under-test';
+import { type FixtureFiles, FixtureRepo, MULTI_LANGUAGE_PROJECT, tempDir } from '../fixtures/fixture-repo';
+
+let bundle: ModelBundle;
+const cleanups: Array<() => Promise<void> | void> = [];
+before(async () => {
+  bundle = await loadBundle(bundleUnderTest(), { executionProvider: 'cpu' });
+});
+after(async () => {
+  for (const c of cleanups.reverse()) await c();
+  await bundle?.close();
+});
+
+async function engineFor(repo: FixtureRepo, storeDir?: string): Promise<ClaraEngine> {
+  let dir = storeDir;
+  if (!dir) {
+    const t = tempDir();
+    cleanups.push(t.dispose);
+    dir = t.dir;
+  }
+  const engine = await openEngineWithBundle({ root: repo.root, storeDir: dir }, bundle);
+  cleanups.push(() => engine.close());
+  return engine;
+}
+
+function repoOf(files: FixtureFiles): FixtureRepo {
+  const repo = new FixtureRepo(files);
+  cleanups.push(() => repo.dispose());
+  return repo;
+}
+
+interface Snapshot {
+  chunks: string[];
+  memories: Map<string, Float32Array>;
+  files: string[];
+}
+
+/** The store's content, comparable across stores: chunk identity and lines, and each chunk's memory. */
+async function snapshot(engine: ClaraEngine): Promise<Snapshot> {
+  const chunks = await engine.store.allChunks();
+  const memories = await engine.store.memories(chunks.map((c) => c.id));
+  const keyed = chunks.map((c, i) => ({ key: `${c.path}:${c.startLine}-${c.endLine}:${c.symbol}:${c.language}:${c.contentHash}`, memory: memories[i] }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : 1));
+  const files = [...(await engine.store.fileRecords()).values()].map((f) => `${f.path}:${f.status}:${f.contentHash}:${f.chunks}`).sort();
+  return { chunks: keyed.map((k) => k.key), memories: new Map(keyed.map((k) => [k.key, k.memory])), files };
+}
+
+function assertSameMemory(a: Float32Array, b: Float32Array, what: string): void {
+  assert.equal(a.length, b.length);
+  for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) <= 1e-3 * (1 + Math.abs(b[i])), `${what}[${i}]: ${a[i]} vs ${b[i]}`);
+}
+
+/** An incrementally updated store must hold what a fresh index of the same tree holds. */
+async function assertEqualsFresh(engine: ClaraEngine, repo: FixtureRepo, reusedPaths: Set<string> = new Set()): Promise<void> {
+  const fresh = await engineFor(repo);
+  await fresh.index();
+  const [a, b] = [await snapshot(engine), await snapshot(fresh)];
+  assert.deepEqual(a.chunks, b.chunks);
+  assert.deepEqual(a.files.map((f) => f.replace(/:[0-9a-f]{64}:/, ':')), b.files.map((f) => f.replace(/:[0-9a-f]{64}:/, ':')));
+  for (const key of a.chunks) {
+    // A renamed chunk keeps the memory compressed under its old path (reuse by content hash); others are identical.
+    if (reusedPaths.has(key.split(':')[0])) continue;
+    assertSameMemory(a.memories.get(key)!, b.memories.get(key)!, key);
+  }
+  await fresh.close();
+}
+
+/** Files with several functions each, so that an index run needs several batches. */
+function manyFiles(count: number): FixtureFiles {
+  const files: FixtureFiles = {};
+  for (let f = 0; f < count; f++) {
+    const fns = Array.from({ length: 3 }, (_, i) =>
+      `def module${f}_task${i}(value):\n    """Step ${i} of module ${f}: ${'scale the value and log it. '.repeat(4)}"""\n` +
+      Array.from({ length: 8 }, (_, k) => `    value = value * ${k + 2} + ${f * 10 + i}`).join('\n') + '\n    return value\n');
+    files[`pkg/module_${String(f).padStart(2, '0')}.py`] = fns.join('\n\n');
+  }
+  return files;
+}
+
+describe('indexer: incremental equals fresh', () => {
+  it('indexes a project, then finds nothing to do on an unchanged tree', async () => {
+    const repo = repoOf({ ...MULTI_LANGUAGE_PROJECT, 'node_modules/dep/index.js': 'module.exports = 1;\n', '.env': 'KEY=1\n' });
+    const engine = await engineFor(repo);
+    const progress: IndexProgress[] = [];
+    const first = await engine.index({ onProgress: (p) => progress.push(p) });
+    assert.equal(first.filesIndexed, Object.keys(MULTI_LANGUAGE_PROJECT).length);
+    assert.ok(first.chunksCompressed > 0);
+    assert.equal(first.filesSkipped, 2);
+    assert.deepEqual(progress[0].phase, 'scanning');
+    assert.equal(progress.at(-1)?.phase, 'done');
+    const state = await engine.state();
+    assert.equal(state.files, first.filesIndexed);
+    assert.equal(state.memoryTokens, state.chunks * bundle.manifest.mem_tokens);
+    assert.equal(state.compressionRate, bundle.manifest.compression_rate);
+    assert.ok(state.bytesOnDisk > 0 && state.lastUpdate !== null);
+    assert.deepEqual(state.skipped.map((s) => s.path).sort(), ['.env', 'node_modules/']);
+    repo.touch('src/billing.ts'); // new mtime, same bytes
+    const second = await engine.index();
+    assert.deepEqual([second.filesIndexed, second.chunksCompressed, second.filesUnchanged], [0, 0, first.filesIndexed]);
+  });
+
+  it('edit, rename, copy and delete end equal to a fresh index; the rename and copy compress nothing', async () => {
+    const repo = repoOf(MULTI_LANGUAGE_PROJECT);
+    const engine = await engineFor(repo);
+    await engine.index();
+    const before = await engine.state();
+    repo.rename('src/inventory.py', 'src/stock/inventory.py');
+    repo.write('lib/parse_copy.rs', MULTI_LANGUAGE_PROJECT['lib/parse.rs'] as string);
+    const moved = await engine.index();
+    assert.equal(moved.chunksCompressed, 0, 'a rename and a copy reuse stored memories');
+    assert.ok(moved.chunksReused > 0);
+    assert.equal(moved.filesRemoved, 1);
+    repo.write('src/billing.ts', `${MULTI_LANGUAGE_PROJECT['src/billing.ts']}\nexport const CURRENCY = 'EUR';\n`);
+    repo.remove('src/server.go');
+    const edited = await engine.index();
+    assert.equal(edited.filesIndexed, 1);
+    assert.equal(edited.filesRemoved, 1);
+    assert.ok(edited.chunksCompressed >= 1);
+    const after = await engine.state();
+    assert.ok((await engine.store.allChunks()).every((c) => c.path !== 'src/server.go'), 'deleted file leaves no memories');
+    assert.notEqual(after.chunks, 0);
+    assert.notEqual(before.lastUpdate, after.lastUpdate);
+    await assertEqualsFresh(engine, repo, new Set(['src/stock/inventory.py', 'lib/parse_copy.rs']));
+  });
+
+  it('a branch-like swap and back: the return compresses nothing and equals a fresh index', async () => {
+    const branchA = { ...MULTI_LANGUAGE_PROJECT };
+    const repo = repoOf(branchA);
+    const engine = await engineFor(repo);
+    await engine.index();
+    // "Checkout" branch B: most files differ, one disappears, one is new.
+    repo.remove('src');
+    repo.writeAll({
+      'src/inventory.py': 'class Inventory:\n    def count(self):\n        return 0\n',
+      'src/billing.ts': 'export function refund(cents: number): number {\n  return -cents;\n}\n',
+      'src/new_feature.ts': 'export const featureFlag = true;\n',
+    });
+    const onB = await engine.index();
+    assert.ok(onB.chunksCompressed > 0 && onB.filesRemoved === 2);
+    repo.remove('src');
+    repo.writeAll(Object.fromEntries(Object.entries(branchA).filter(([p]) => p.startsWith('src/'))));
+    const backOnA = await engine.index();
+    assert.equal(backOnA.chunksCompressed, 0, 'content seen before is never compressed again');
+    assert.equal(backOnA.filesRemoved, 1);
+    await assertEqualsFresh(engine, repo);
+  });
+
+  it('indexPaths applies single changes (the watcher path) like a full run', async () => {
+    const repo = repoOf(MULTI_LANGUAGE_PROJECT);
+    const engine = await engineFor(repo);
+    await engine.index();
+    repo.write('src/billing.ts', 'export function discount(cents: number): number {\n  return cents / 2;\n}\n');
+    repo.remove('lib/parse.rs');
+    repo.write('.env.local', 'SECRET=1\n');
+    repo.write('src/extra/helpers.py', 'def helper():\n    return 1\n');
+    const summary = await engine.indexPaths(['src/billing.ts', 'lib/parse.rs', '.env.local', repo.abs('src/extra/helpers.py'), '/elsewhere/x.ts']);
+    assert.deepEqual([summary.filesIndexed, summary.filesRemoved, summary.filesSkipped], [2, 1, 1]);
+    assert.ok((await engine.state()).skipped.some((s) => s.path === '.env.local'));
+    repo.write('.gitignore', 'src/extra/\n');
+    await engine.indexPaths(['.gitignore']); // an ignore file changed: a full pass applies it
+    assert.ok((await engine.store.allChunks()).every((c) => !c.path.startsWith('src/extra/')));
+    await assertEqualsFresh(engine, repo);
+  });
+
+  it('rebuilds a store made by another model version instead of reading its memories', async () => {
+    const repo = repoOf(MULTI_LANGUAGE_PROJECT);
+    const t = tempDir();
+    cleanups.push(t.dispose);
+    const dim = bundle.manifest.mem_tokens * bundle.manifest.hidden;
+    const old = await MemoryStore.open(t.dir, { modelVersion: `${bundle.manifest.version}-old`, dim });
+    await old.store.commit({ chunks: [], files: [{ path: 'stale.ts', contentHash: 'x', mtimeMs: 1, size: 1, status: 'indexed', reason: null, chunks: 0 }], replacePaths: [], removePaths: [] });
+    old.store.close();
+    const logs: string[] = [];
+    const engine = await openEngineWithBundle({ root: repo.root, storeDir: t.dir }, bundle, { onLog: (_, m) => logs.push(m) });
+    cleanups.push(() => engine.close());
+    assert.ok(logs.some((l) => /rebuilding the index/.test(l)), logs.join('\n'));
+    const summary = await engine.index();
+    assert.equal(summary.filesIndexed, Object.keys(MULTI_LANGUAGE_PROJECT).length);
+    assert.equal(summary.chunksReused, 0);
+  });
+});
+
+describe('indexer: pause, typing, cancel, resume', () => {
+  it('pauses between batches and completes after resume', async () => {
+    const repo = repoOf(manyFiles(24));
+    const engine = await engineFor(repo);
+    const seen: IndexProgress[] = [];
+    let paused = false;
+    const run = engine.index({
+      onProgress: (p) => {
+        seen.push(p);
+        if (!paused && p.chunksDone > 0) {
+          paused = true;
+          engine.pause();
+        }
+      },
+    });
+    while (!seen.some((p) => p.phase === 'paused')) await new Promise((r) => setTimeout(r, 20));
+    const heldAt = (await engine.state()).progress;
+    assert.equal(heldAt.phase, 'paused');
+    await new Promise((r) => setTimeout(r, 400));
+    const still = (await engine.state()).progress;
+    assert.equal(still.chunksDone, heldAt.chunksDone, 'no chunk is committed while paused');
+    assert.ok(still.filesDone < still.filesTotal);
+    engine.resume();
+    const summary = await run;
+    assert.equal(summary.filesIndexed, 24);
+    await assertEqualsFresh(engine, repo);
+  });
+
+  it('waits while the user types, then goes on', async () => {
+    const repo = repoOf(manyFiles(3));
+    const engine = await engineFor(repo);
+    engine.setUserTyping(true);
+    const seen: IndexProgress[] = [];
+    const run = engine.index({ onProgress: (p) => seen.push(p) });
+    while (!seen.some((p) => p.phase === 'paused')) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(seen.find((p) => p.phase === 'paused')?.message, 'waiting while you type');
+    assert.equal((await engine.state()).chunks, 0);
+    engine.setUserTyping(false);
+    assert.equal((await run).filesIndexed, 3);
+  });
+
+  it('a cancelled run keeps committed batches; the next run resumes without redoing them and completes', async () => {
+    const repo = repoOf(manyFiles(24));
+    const engine = await engineFor(repo);
+    let cancelled = false;
+    const run = engine.index({
+      onProgress: (p) => {
+        if (!cancelled && p.chunksDone > 0) {
+          cancelled = true;
+          engine.cancel();
+        }
+      },
+    });
+    await assert.rejects(run, (err: unknown) => err instanceof CancelledError && /resumes/.test((err as Error).message));
+    const partial = await engine.state();
+    assert.ok(partial.files > 0 && partial.files < 24, `committed ${partial.files} of 24 files`);
+    const resumed = await engine.index();
+    assert.equal(resumed.filesUnchanged, partial.files, 'committed files are not redone');
+    assert.equal(resumed.filesIndexed, 24 - partial.files);
+    await assertEqualsFresh(engine, repo);
+  });
+});
