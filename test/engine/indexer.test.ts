@@ -4,6 +4,9 @@
  * return to seen content compress nothing; pause, typing and cancel stop between batches and a resumed run completes.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type ClaraEngine, openEngineWithBundle } from '../../extension/engine/clara-engine';
 import type { IndexProgress } from '../../extension/engine/engine-api';
@@ -252,6 +255,46 @@ describe('indexer: pause, typing, cancel, resume', () => {
     const resumed = await engine.index();
     assert.equal(resumed.filesUnchanged, partial.files, 'committed files are not redone');
     assert.equal(resumed.filesIndexed, 24 - partial.files);
+    await assertEqualsFresh(engine, repo);
+  });
+});
+
+describe('indexer: a writer killed mid-run', () => {
+  it('leaves a consistent store, a stale lock that is taken over, and a resume that finishes the rest', async () => {
+    const repo = repoOf(manyFiles(30));
+    const t = tempDir();
+    cleanups.push(t.dispose);
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', 'fixtures', 'index-child.ts'), repo.root, t.dir, bundleUnderTest()],
+      { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => { stderr += String(d); });
+    const killedAfter = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (d) => {
+        out += String(d);
+        if (out.includes('finished')) reject(new Error('the child finished before it could be killed'));
+        const line = out.split('\n').find((l) => l.startsWith('committed'));
+        if (line) {
+          child.kill('SIGKILL');
+          resolve(line);
+        }
+      });
+      child.on('exit', (code) => { if (code !== null && code !== 0) reject(new Error(`child failed: ${stderr}`)); });
+    });
+    await new Promise((r) => child.once('exit', r));
+    assert.ok(existsSync(path.join(t.dir, 'writer.lock')), 'the killed writer left its lock behind');
+
+    const engine = await engineFor(repo, t.dir);
+    // Nothing half-written is served: every recorded file has exactly its chunks, and no chunk lacks complete lines.
+    const records = await engine.store.fileRecords();
+    const chunks = await engine.store.allChunks();
+    const committed = [...records.values()].filter((r) => r.status === 'indexed');
+    assert.ok(committed.length > 0 && committed.length < 30, `${killedAfter}: ${committed.length} files recorded`);
+    for (const rec of committed) assert.equal(chunks.filter((c) => c.path === rec.path).length, rec.chunks, rec.path);
+    const resumed = await engine.index(); // takes over the stale lock
+    assert.ok(resumed.filesUnchanged >= committed.length, 'committed files are not redone');
+    assert.equal(resumed.filesUnchanged + resumed.filesIndexed, 30);
+    assert.ok(!existsSync(path.join(t.dir, 'writer.lock')), 'the lock is released after the run');
     await assertEqualsFresh(engine, repo);
   });
 });
