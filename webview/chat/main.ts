@@ -113,7 +113,7 @@ function renderTurn(turn: Turn, index: number): HTMLElement {
     h('ol', {}, ...turn.sources.map((s) => h('li', {},
       h('button', { type: 'button', class: 'source', 'data-n': String(s.n), title: `Open ${s.path}:${lines(s.startLine, s.endLine)}` },
         h('span', { class: 'n' }, `[${s.n}]`), ' ', h('span', { class: 'path' }, `${s.path}:${lines(s.startLine, s.endLine)}`)),
-      s.symbol ? h('span', { class: 'symbol' }, icon('symbol-method'), ` ${s.symbol}`) : null,
+      s.symbol ? h('span', { class: 'symbol' }, icon('symbol-method'), s.symbol) : null,
       h('span', { class: 'score', title: 'retrieval score' }, s.score.toFixed(3)),
     ))),
   );

@@ -121,7 +121,7 @@ function renderHit(hit: InspectorHit): HTMLElement {
       h('span', { class: 'rank' }, `#${hit.rank}`),
       hit.used ? h('span', { class: 'used', title: 'Cited by the generator in its answer' }, icon('check'), ' cited') : null,
       open,
-      hit.symbol ? h('span', { class: 'symbol' }, icon('symbol-method'), ` ${hit.symbol}`) : null),
+      hit.symbol ? h('span', { class: 'symbol' }, icon('symbol-method'), hit.symbol) : null),
     h('div', { class: 'scores' }, ...scores),
     preview);
 }
