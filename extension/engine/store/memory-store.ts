@@ -305,7 +305,7 @@ export class MemoryStore implements MemoryReader {
     if (k <= 0) return [];
     // Exact flat cosine: no vector index is ever built, so LanceDB scans every row.
     const rows = await this.chunks.vectorSearch(Array.from(queryMemory)).distanceType('cosine').bypassVectorIndex()
-      .select(META_COLUMNS).limit(k).toArray();
+      .select([...META_COLUMNS, '_distance']).limit(k).toArray();
     return rows.map((r) => ({ ...toStoredChunk(r), score: 1 - Number(r._distance) }));
   }
 
@@ -318,7 +318,7 @@ export class MemoryStore implements MemoryReader {
     const terms = lexicalTerms(question, 64);
     if (terms.length === 0) return [];
     const rows = await this.chunks.query().fullTextSearch(terms.join(' '), { columns: 'lexical' })
-      .select(META_COLUMNS).limit(k).toArray();
+      .select([...META_COLUMNS, '_score']).limit(k).toArray();
     return rows.map((r) => ({ ...toStoredChunk(r), score: Number(r._score) }));
   }
 
