@@ -119,7 +119,7 @@ function renderHit(hit: InspectorHit): HTMLElement {
   return h('li', { class: `hit${hit.used ? ' used' : ''}${hit.preview.kind === 'lines' && hit.preview.stale ? ' is-stale' : ''}`, 'data-rank': String(hit.rank) },
     h('div', { class: 'hit-head' },
       h('span', { class: 'rank' }, `#${hit.rank}`),
-      hit.used ? h('span', { class: 'used', title: 'Cited by the generator in its answer' }, icon('check'), ' cited') : null,
+      hit.used ? h('span', { class: 'cited-mark', title: 'Cited by the generator in its answer' }, icon('check'), ' cited') : null,
       open,
       hit.symbol ? h('span', { class: 'symbol' }, icon('symbol-method'), hit.symbol) : null),
     h('div', { class: 'scores' }, ...scores),
