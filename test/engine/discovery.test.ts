@@ -3,6 +3,7 @@
  * symlinks. Every skipped file must come with a reason.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, symlinkSync } from 'node:fs';
 import * as path from 'node:path';
@@ -112,13 +113,22 @@ describe('scanWorkspace ignore rules', () => {
     assert.equal(reasonOf(skipped, 'dangling.ts'), 'broken symlink');
   });
 
-  it('reports unreadable folders instead of failing', { skip: process.getuid?.() === 0 && 'root can read any file' }, async () => {
-    const r = repo({ 'ok.ts': 'const a = 1;\n', 'locked/b.ts': 'const b = 2;\n' });
+  it('skips unreadable folders and files with the EACCES reason instead of failing', () => {
+    const r = repo({ 'ok.ts': 'const a = 1;\n', 'locked/b.ts': 'const b = 2;\n', 'private.ts': 'const c = 3;\n' });
+    chmodSync(r.root, 0o755); // mkdtemp makes it owner-only; the unprivileged scanner must reach it
     chmodSync(r.abs('locked'), 0o000);
+    chmodSync(r.abs('private.ts'), 0o000);
     cleanups.unshift(() => chmodSync(r.abs('locked'), 0o755));
-    const { files, skipped } = await scanWorkspace({ root: r.root });
-    assert.deepEqual(files.map((f) => f.path), ['ok.ts']);
-    assert.equal(reasonOf(skipped, 'locked'), 'unreadable: EACCES');
+    // Root reads everything: scan in a child process as 'nobody' so that permissions apply.
+    const asRoot = process.getuid?.() === 0;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', 'fixtures', 'scan-child.ts'), r.root, r.abs('private.ts')], {
+      cwd: path.join(__dirname, '..', '..'), encoding: 'utf8', ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
+    });
+    assert.equal(child.status, 0, child.stderr);
+    const result = JSON.parse(child.stdout) as { files: string[]; skipped: { path: string; reason: string }[]; reads: { ok: boolean; reason?: string }[] };
+    assert.deepEqual(result.files, ['ok.ts', 'private.ts']); // size and name pass; reading decides
+    assert.equal(reasonOf(result.skipped, 'locked'), 'unreadable: EACCES');
+    assert.deepEqual(result.reads, [{ ok: false, reason: 'unreadable: EACCES' }]);
   });
 });
 

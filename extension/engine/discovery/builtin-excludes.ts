@@ -13,6 +13,7 @@ const EXCLUDED_DIRS = new Map<string, string>([
   ),
   ...['__pycache__', '.venv', 'venv', '.tox', '.mypy_cache', '.pytest_cache', '.ruff_cache', '.cache', '.parcel-cache',
     '.turbo', '.clara', '.vscode-test', '.e2e'].map((d) => [d, 'cache or environment']),
+  ...['.idea', '.vs'].map((d) => [d, 'editor metadata']),
 ] as [string, string][]);
 
 const LOCK_FILES = new Set([
