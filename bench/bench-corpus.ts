@@ -92,11 +92,26 @@ async function main(): Promise<void> {
     const firstTokenMs: number[] = [];
     const tokensPerSec: number[] = [];
     const generated: number[] = [];
+    const askTotalMs: number[] = [];
+    let abstained = 0;
+    // The generator alone on the same retrieved memories: ask() skips generation when it abstains, and an untrained
+    // bundle may abstain on every question, so decoding speed is also measured directly.
+    const genFirstMs: number[] = [];
+    const genTokensPerSec: number[] = [];
     for (const q of qs.slice(0, a.asks)) {
       const r = await engine.ask(q);
-      firstTokenMs.push(r.timings.firstTokenMs);
+      askTotalMs.push(r.timings.totalMs);
+      if (r.abstained) abstained++;
+      if (r.timings.tokens > 0) firstTokenMs.push(r.timings.firstTokenMs);
       generated.push(r.timings.tokens);
       if (r.timings.tokens > 1 && r.timings.generationMs > 0) tokensPerSec.push((r.timings.tokens / r.timings.generationMs) * 1000);
+      const mems = await engine.store.memories(r.retrieved.map((h) => h.chunkId));
+      const t = performance.now();
+      let first: number | null = null;
+      const g = await engine.bundle.generator.generate(mems, q, { onToken: () => { first ??= performance.now() - t; } });
+      const total = performance.now() - t;
+      if (first !== null) genFirstMs.push(first);
+      if (g.tokens > 1 && first !== null && total > first) genTokensPerSec.push(((g.tokens - 1) / (total - first)) * 1000);
     }
 
     // Baselines on the same chunks.
@@ -129,7 +144,8 @@ async function main(): Promise<void> {
       stages,
       query: {
         questions: qs.length, searchMs: dist(searchMs), memoryOnlySearchMs: dist(memoryMs),
-        asks: firstTokenMs.length, firstTokenMs: dist(firstTokenMs), tokensPerSec: dist(tokensPerSec), generatedTokens: dist(generated),
+        asks: askTotalMs.length, abstained, askTotalMs: dist(askTotalMs), firstTokenMs: dist(firstTokenMs), tokensPerSec: dist(tokensPerSec),
+        generatedTokens: dist(generated), generatorFirstTokenMs: dist(genFirstMs), generatorTokensPerSec: dist(genTokensPerSec),
       },
       encoders: { sampleChunks: sample.length, productBatch: COMPRESS_BATCH, product, minilm },
       baselines: {

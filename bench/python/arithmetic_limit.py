@@ -79,7 +79,7 @@ def matmul_peak(n: int, int8: bool, threads: int, repeats: int = 5) -> float:
         out = helper.make_tensor_value_info('C', TensorProto.FLOAT, [n, n])
         feeds = {x: np.random.rand(n, n).astype(np.float32) for x in 'AB'}
     model = helper.make_model(helper.make_graph([node], 'peak', inputs, [out]),
-                              opset_imports=[helper.make_opsetid('', 17)])
+                              opset_imports=[helper.make_opsetid('', 17)], ir_version=10)
     sess = session(model.SerializeToString(), threads)
     sess.run(None, feeds)  # warm-up
     best = float('inf')

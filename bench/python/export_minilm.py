@@ -78,8 +78,12 @@ def train_wordpiece(out_dir: str, vocab_size: int) -> None:
     stdlib = sysconfig.get_paths()['stdlib']
     files = sorted(f for f in glob.glob(os.path.join(stdlib, '**', '*.py'), recursive=True)
                    if 'site-packages' not in f and 'dist-packages' not in f)[:1500]
+    def texts():  # a few stdlib files are not UTF-8; skip their undecodable bytes rather than the file
+        for f in files:
+            yield open(f, encoding='utf-8', errors='ignore').read()
+
     tok = BertWordPieceTokenizer(lowercase=True)
-    tok.train(files, vocab_size=vocab_size, min_frequency=2)
+    tok.train_from_iterator(texts(), vocab_size=vocab_size, min_frequency=2)
     tok.enable_truncation(512)
     tok.save(os.path.join(out_dir, 'tokenizer.json'))
     json.dump({'tokenizer_class': 'BertTokenizer', 'do_lower_case': True, 'model_max_length': 512,
