@@ -178,6 +178,20 @@ describe('indexer: incremental equals fresh', () => {
     await assertEqualsFresh(engine, repo);
   });
 
+  it('handles paths with quotes, spaces and non-ASCII characters through every store filter', async () => {
+    const odd = "docs/it's a \"test\" – ünïcode.md";
+    const repo = repoOf({ [odd]: '# Notes\n\nRelease checklist for the café team.\n', 'src/app.ts': 'export const app = 1;\n' });
+    const engine = await engineFor(repo);
+    await engine.index();
+    assert.ok((await engine.store.allChunks()).some((c) => c.path === odd));
+    repo.write(odd, '# Notes\n\nA different checklist.\n');
+    assert.equal((await engine.indexPaths([odd])).filesIndexed, 1);
+    repo.remove(odd);
+    assert.equal((await engine.indexPaths([odd])).filesRemoved, 1);
+    assert.ok((await engine.store.allChunks()).every((c) => c.path !== odd));
+    await assertEqualsFresh(engine, repo);
+  });
+
   it('rebuilds a store made by another model version instead of reading its memories', async () => {
     const repo = repoOf(MULTI_LANGUAGE_PROJECT);
     const t = tempDir();
