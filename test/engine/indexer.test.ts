@@ -273,6 +273,31 @@ describe('indexer: pause, typing, cancel, resume', () => {
   });
 });
 
+describe('indexer: two writers on one store', () => {
+  it('the second waits for the writer lock (and says so), then finds the work done', async () => {
+    const repo = repoOf(manyFiles(12));
+    const t = tempDir();
+    cleanups.push(t.dispose);
+    const first = await engineFor(repo, t.dir);
+    const second = await engineFor(repo, t.dir);
+    const waits: string[] = [];
+    let secondRun: Promise<unknown> | null = null;
+    const firstRun = first.index({
+      onProgress: (p) => {
+        if (!secondRun && p.chunksDone > 0) {
+          secondRun = second.index({ onProgress: (q) => { if (q.message?.startsWith('waiting for another indexer')) waits.push(q.message); } });
+        }
+      },
+    });
+    const a = await firstRun;
+    assert.ok(secondRun, 'the second run started while the first was indexing');
+    const b = (await secondRun) as Awaited<typeof firstRun>;
+    assert.ok(waits.length > 0, 'the second writer reported that it waits');
+    assert.equal(a.filesIndexed, 12);
+    assert.deepEqual([b.filesIndexed, b.chunksCompressed, b.filesUnchanged], [0, 0, 12]);
+  });
+});
+
 describe('indexer: a writer killed mid-run', () => {
   it('leaves a consistent store, a stale lock that is taken over, and a resume that finishes the rest', async () => {
     const repo = repoOf(manyFiles(30));
