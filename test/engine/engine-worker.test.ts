@@ -93,6 +93,18 @@ describe('engine worker (dist/engine-worker.js)', () => {
     await assert.rejects(client.call({ type: 'state' }), /the engine is not open/);
   });
 
+  it('replies to an open with a broken bundle or a relative root with an error naming the problem', async () => {
+    await assert.rejects(
+      client.call({ type: 'open', options: { root: repo.root, storeDir: store.dir, bundleDir: repo.abs('src'), executionProvider: 'cpu' } }),
+      /manifest\.json/,
+    );
+    await assert.rejects(
+      client.call({ type: 'open', options: { root: 'relative/dir', storeDir: store.dir, bundleDir: bundleUnderTest(), executionProvider: 'cpu' } }),
+      /root must be an absolute path/,
+    );
+    await assert.rejects(client.call({ type: 'state' }), /the engine is not open/);
+  });
+
   it('opens, indexes with progress events, and searches', async () => {
     const opened = await client.call<IndexState>({ type: 'open', options: { root: repo.root, storeDir: store.dir, bundleDir: bundleUnderTest(), executionProvider: 'cpu' } });
     assert.equal(opened.files, 0);
