@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
+import { decodeText } from './engine/discovery/read-source';
 import type { SourcePreview } from './shared/webview-protocol';
 import { resolveInsideWorkspace } from './workspace-paths';
 
@@ -12,11 +13,12 @@ export const PREVIEW_MAX_LINES = 40;
 const PREVIEW_MAX_BYTES = 8 * 1024 * 1024;
 
 /**
- * Candidate hashes of what the engine may have hashed: the whole file, or the chunk's own lines. Both are
- * SHA-256 hex of UTF-8; a memory is fresh when either matches, so the preview works whichever level the store keeps.
+ * A chunk's contentHash is SHA-256 (hex) of its lines joined with '\n', after the engine's own decoding (BOM
+ * stripped, UTF-16 decoded) and line-ending normalisation (extension/engine/chunking/chunk-file.ts). The preview
+ * decodes with the engine's decodeText and hashes the same way, so "stale" means the cited lines really changed.
  */
-function sha256(text: string | Buffer): string {
-  return createHash('sha256').update(text).digest('hex');
+export function chunkHash(lines: readonly string[]): string {
+  return createHash('sha256').update(lines.join('\n')).digest('hex');
 }
 
 export async function readPreview(
@@ -32,19 +34,19 @@ export async function readPreview(
   } catch (err) {
     return { kind: 'unavailable', reason: `unreadable: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
   }
-  const text = bytes.toString('utf8');
-  const all = text.split(/\r?\n/);
+  const decoded = decodeText(bytes);
+  if (!decoded.ok) return { kind: 'unavailable', reason: decoded.reason };
+  const all = decoded.text.replace(/\r\n?/g, '\n').split('\n');
+  if (all.length > 1 && all[all.length - 1] === '') all.pop(); // a final newline opens no new line
   if (startLine > all.length) {
     return { kind: 'unavailable', reason: `the file now has ${all.length} lines; the memory starts at line ${startLine} (stale)` };
   }
   const chunkLines = all.slice(startLine - 1, Math.min(endLine, all.length));
-  const hash = contentHash.toLowerCase();
-  const fresh = hash === sha256(bytes) || hash === sha256(chunkLines.join('\n')) || hash === sha256(chunkLines.join('\n') + '\n');
   return {
     kind: 'lines',
     startLine,
     lines: chunkLines.slice(0, PREVIEW_MAX_LINES),
-    stale: !fresh,
+    stale: chunkHash(chunkLines) !== contentHash,
     truncated: chunkLines.length > PREVIEW_MAX_LINES,
   };
 }

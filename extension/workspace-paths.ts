@@ -15,14 +15,15 @@ export function isWithin(parent: string, child: string): boolean {
 }
 
 /**
- * Resolves `requested` (workspace-relative with '/' separators, or absolute) against `roots` — the first root is
- * the one the engine indexes — and checks with fs.realpath that the file really is inside that root.
+ * Resolves `requested` (workspace-relative with '/' separators, or absolute) against each of `roots` in order — the
+ * first is the one the engine indexes — and checks with fs.realpath that the file really is inside that root.
  */
 export async function resolveInsideWorkspace(roots: readonly string[], requested: string): Promise<Resolved> {
   if (roots.length === 0) return { ok: false, reason: 'no workspace folder is open' };
   if (requested.includes('\0')) return { ok: false, reason: 'the path contains a NUL character' };
   const parts = requested.split(/[\\/]+/);
   if (parts.includes('..')) return { ok: false, reason: `"${requested}" climbs out with '..'` };
+  let refusal: string | undefined;
   for (const root of roots) {
     const candidate = path.isAbsolute(requested) ? path.normalize(requested) : path.join(root, ...parts);
     if (!isWithin(root, candidate)) continue;
@@ -32,7 +33,8 @@ export async function resolveInsideWorkspace(roots: readonly string[], requested
       realRoot = await fs.realpath(root);
       realFile = await fs.realpath(candidate);
     } catch {
-      return { ok: false, reason: `"${requested}" does not exist in the workspace` };
+      refusal ??= `"${requested}" does not exist in the workspace`;
+      continue; // a relative path may name a file of a later root
     }
     if (!isWithin(realRoot, realFile)) {
       return { ok: false, reason: `"${requested}" resolves outside the workspace folder (symbolic link)` };
@@ -41,5 +43,5 @@ export async function resolveInsideWorkspace(roots: readonly string[], requested
     if (!stat.isFile()) return { ok: false, reason: `"${requested}" is not a file` };
     return { ok: true, file: realFile, root: realRoot };
   }
-  return { ok: false, reason: `"${requested}" is outside the workspace folders` };
+  return { ok: false, reason: refusal ?? `"${requested}" is outside the workspace folders` };
 }

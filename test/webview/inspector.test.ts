@@ -54,7 +54,7 @@ test('index state, progress and the pause/resume/reindex buttons', async () => {
   assert.match(await p.page.locator('.skipped li').first().textContent() ?? '', /assets\/logo\.png — binary content/);
   assert.equal(await p.page.textContent('.progress .phase'), 'indexing');
   assert.equal(await p.page.innerText('.progress .count'), '10 / 40 files · 77 chunks');
-  assert.equal(await p.page.locator('.progress-bar .fill').evaluate((e) => (e as HTMLElement).style.width), '25%');
+  assert.equal(await p.page.locator('.progress-bar .fill').evaluate((e) => (e as unknown as { style: { width: string } }).style.width), '25%');
   assert.equal(await p.page.innerText('.progress-message'), 'compressing src/app.py');
 
   assert.equal(await p.page.isEnabled('#pause'), true);
@@ -70,7 +70,7 @@ test('index state, progress and the pause/resume/reindex buttons', async () => {
   assert.deepEqual((await p.posted()).at(-1), { type: 'resume' });
 
   await p.send({ type: 'progress', progress: { phase: 'done', filesTotal: 40, filesDone: 40, chunksDone: 300 } });
-  assert.equal(await p.page.locator('.progress-bar .fill').evaluate((e) => (e as HTMLElement).style.width), '100%');
+  assert.equal(await p.page.locator('.progress-bar .fill').evaluate((e) => (e as unknown as { style: { width: string } }).style.width), '100%');
   await p.page.click('#reindex');
   assert.deepEqual((await p.posted()).at(-1), { type: 'reindex' });
 
@@ -93,7 +93,7 @@ test('retrieved memories: ranks, score bars, cited and stale marks, previews fro
   assert.equal(await rows.nth(0).locator('.cited-mark').innerText(), 'cited');
   assert.equal(await rows.nth(1).locator('.cited-mark').count(), 0);
 
-  const widths = (i: number) => rows.nth(i).locator('.score .fill').evaluateAll((els) => els.map((e) => (e as HTMLElement).style.width));
+  const widths = (i: number) => rows.nth(i).locator('.score .fill').evaluateAll((els) => els.map((e) => (e as unknown as { style: { width: string } }).style.width));
   assert.deepEqual(await widths(0), ['83%', '78%', '41%'], 'fused, memory and lexical bars');
   assert.deepEqual(await rows.nth(0).locator('.score .label').allInnerTexts(), ['score', 'memory', 'lexical']);
   assert.deepEqual(await widths(2), ['31%'], 'one bar when there is no lexical score');

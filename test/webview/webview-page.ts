@@ -3,6 +3,8 @@
  * HTML from the same builder the host uses (extension/webview-html.ts) with its CSP and nonce, served over HTTP from
  * 127.0.0.1 as VS Code serves webview resources from its own origin. The one thing installed before the bundle is
  * acquireVsCodeApi — the browser-side boundary VS Code provides — which records postMessage calls and keeps state.
+ * Page-side code is passed as strings: this file is typechecked without the DOM lib, and the __name() helper of
+ * tsx's keepNames would not exist in the page.
  */
 import { createServer, type Server } from 'node:http';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -128,12 +130,12 @@ export async function startHarness(): Promise<WebviewHarness> {
       await page.waitForFunction('window.__posted.length > 0', undefined, { timeout: 10_000 });
       return {
         page,
-        posted: () => page.evaluate(() => (window as unknown as { __posted: Array<Record<string, unknown>> }).__posted),
-        state: () => page.evaluate(() => (window as unknown as { __state: unknown }).__state),
+        posted: () => page.evaluate('window.__posted') as Promise<Array<Record<string, unknown>>>,
+        state: () => page.evaluate('window.__state'),
         send: async (message) => {
-          await page.evaluate((m) => window.postMessage(m, '*'), message);
+          await page.evaluate(`window.postMessage(${JSON.stringify(message)}, '*')`);
           // Let the message event and one animation frame (token rendering is per frame) run.
-          await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))));
+          await page.evaluate('new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)))');
         },
         problems: () => problems,
         screenshot: async (name) => {
@@ -147,5 +149,5 @@ export async function startHarness(): Promise<WebviewHarness> {
 }
 
 export async function cspViolations(p: WebviewPage): Promise<string[]> {
-  return p.page.evaluate(() => (window as unknown as { __csp: string[] }).__csp);
+  return p.page.evaluate('window.__csp') as Promise<string[]>;
 }
