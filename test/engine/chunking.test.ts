@@ -152,6 +152,21 @@ describe('chunkFile by syntax', () => {
     });
   }
 
+  it('does not name a long import block or class docstring after the definition below it', async () => {
+    const imports = Array.from({ length: 30 }, (_, i) => `from package_${i}.module import name_${i}`).join('\n');
+    const docstring = Array.from({ length: 30 }, (_, i) => `    Paragraph ${i} of the class documentation explains usage.`).join('\n');
+    const method = Array.from({ length: 30 }, (_, i) => `        total = total + ${i}`).join('\n');
+    const text = `${imports}\n\nclass Ledger:\n    """\n${docstring}\n    """\n\n    def total(self):\n        total = 0\n${method}\n        return total\n`;
+    const chunks = await chunkFile('ledger.py', text, bundleBudget());
+    assertFits(chunks, bundleBudget());
+    assertCovers(chunks, text);
+    assert.equal(chunks[0].symbol, null, 'the import block belongs to no definition');
+    const docLine = text.split('\n').findIndex((l) => l.includes('Paragraph 15')) + 1;
+    assert.equal(chunks.find((c) => c.startLine <= docLine && docLine <= c.endLine)?.symbol, 'Ledger');
+    const bodyLine = text.split('\n').findIndex((l) => l.includes('total = total + 29')) + 1;
+    assert.equal(chunks.find((c) => c.startLine <= bodyLine && bodyLine <= c.endLine)?.symbol, 'Ledger.total');
+  });
+
   it('packs small neighbouring definitions into one chunk', async () => {
     const text = 'def a():\n    return 1\n\ndef b():\n    return 2\n\ndef c():\n    return 3\n';
     const chunks = await chunkFile('small.py', text, bundleBudget());

@@ -37,6 +37,9 @@ export function formatDoc(template: string, relPath: string, code: string): stri
   return template.split('{path}').join(relPath).split('{code}').join(code);
 }
 
+/** Leading lines above this share of the budget do not travel with the definition below them. */
+const LEADING_SHARE = 0.25;
+
 interface Segment {
   start: number;
   end: number;
@@ -78,7 +81,12 @@ class FileChunker {
       const nodeStart = Math.max(node.startLine, cursor);
       const nodeEnd = Math.min(node.endLine, end);
       if (nodeEnd < nodeStart) continue;
-      // Lines before a definition (comments, decorators, blank lines) travel with it.
+      // Lines before a definition (comments, blank lines) travel with it when they are few; a long run of them
+      // (imports, a module or class docstring) is a segment of its own, so it is not named after the definition.
+      if (cursor < nodeStart && this.tokens(cursor, nodeStart - 1) > this.codeBudget * LEADING_SHARE) {
+        segments.push({ start: cursor, end: nodeStart - 1, node: null });
+        cursor = nodeStart;
+      }
       segments.push({ start: cursor, end: nodeEnd, node });
       cursor = nodeEnd + 1;
     }
@@ -137,11 +145,14 @@ class FileChunker {
   /** Consecutive line windows, each as long as the budget allows. */
   windowPieces(start: number, end: number, symbol: string | null): Piece[] {
     const pieces: Piece[] = [];
+    // Balanced windows: n equal parts rather than full windows and a small remainder.
+    const parts = Math.max(1, Math.ceil(this.tokens(start, end) / this.codeBudget));
+    const target = Math.ceil(this.tokens(start, end) / parts);
     let pieceStart = start;
     let used = 0;
     for (let line = start; line <= end; line++) {
       const t = this.lineTokens[line - 1];
-      if (used > 0 && used + t > this.codeBudget) {
+      if (used > 0 && (used + t > this.codeBudget || used + t / 2 > target)) {
         pieces.push({ start: pieceStart, end: line - 1, symbol });
         pieceStart = line;
         used = 0;
@@ -149,6 +160,15 @@ class FileChunker {
       used += t;
     }
     if (pieceStart <= end) pieces.push({ start: pieceStart, end, symbol });
+    // A few trailing lines (a closing brace) join the window before them when it has room.
+    if (pieces.length >= 2) {
+      const last = pieces[pieces.length - 1];
+      const prev = pieces[pieces.length - 2];
+      if (this.tokens(prev.start, last.end) <= this.codeBudget) {
+        prev.end = last.end;
+        pieces.pop();
+      }
+    }
     return pieces;
   }
 
