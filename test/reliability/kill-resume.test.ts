@@ -1,0 +1,129 @@
+/**
+ * Fault: `clara index` (dist/cli.js, a real child process) killed with SIGKILL at random points of a large index,
+ * ten times in a row on the same workspace. After every kill the store must open without a rebuild and serve only
+ * complete files (each path's chunks are exactly a fresh index's chunks of that path); the final run must resume:
+ * files already recorded are not read again, and memories already committed are reused, not recompressed —
+ * measured from the summary's filesUnchanged / chunksCompressed / chunksReused.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import * as path from 'node:path';
+import { type ClaraEngine, openEngineWithBundle } from '../../extension/engine/clara-engine';
+import type { IndexSummary } from '../../extension/engine/engine-api';
+import type { ModelBundle } from '../../extension/engine/engine-parts';
+import { loadBundle } from '../../extension/engine/model/load-bundle';
+import { MemoryStore } from '../../extension/engine/store/memory-store';
+import { bundleUnderTest } from '../bundle/bundle-under-test';
+import { FixtureRepo } from '../fixtures/fixture-repo';
+import { assertSameIndex, bundleIdentity, clara, jsonOut, prng, pythonModules, snapshotOf, startCli, type StoreSnapshot } from './reliability-kit';
+
+const BUNDLE = bundleUnderTest();
+const FILES = pythonModules(360, 2);
+const KILLS = 10;
+const SEED = Number(process.env.CLARA_FAULT_SEED ?? Date.now() % 100_000);
+
+let bundle: ModelBundle;
+const cleanups: Array<() => unknown> = [];
+before(async () => {
+  bundle = await loadBundle(BUNDLE, { executionProvider: 'cpu' });
+});
+after(async () => {
+  for (const c of cleanups.reverse()) await c();
+  await bundle?.close();
+});
+
+async function engineOn(root: string): Promise<ClaraEngine> {
+  const engine = await openEngineWithBundle({ root, storeDir: path.join(root, '.clara') }, bundle);
+  cleanups.push(() => engine.close());
+  return engine;
+}
+
+describe('fault: the indexing process killed ten times in a row', () => {
+  it(`opens, serves only complete files, and resumes without redoing committed work (seed ${SEED})`, async () => {
+    const random = prng(SEED);
+    // Calibration on an identical copy: how long a cold run and a no-op run take here, and the fresh index to match.
+    const reference = new FixtureRepo(FILES, 'clara-kill-ref-');
+    cleanups.push(() => reference.dispose());
+    const cold = await clara(['index', reference.root, '--json', '--bundle', BUNDLE, '--provider', 'cpu']);
+    assert.equal(cold.code, 0, cold.stderr);
+    const coldSummary = jsonOut<{ summary: IndexSummary }>(cold).summary;
+    const noop = await clara(['index', reference.root, '--json', '--bundle', BUNDLE, '--provider', 'cpu']);
+    assert.equal(noop.code, 0, noop.stderr);
+    const freshEngine = await engineOn(reference.root);
+    const fresh = await snapshotOf(freshEngine);
+    await freshEngine.close();
+    const freshByPath = byPath(fresh);
+    const work = Math.max(200, cold.ms - noop.ms);
+
+    const repo = new FixtureRepo(FILES, 'clara-kill-');
+    cleanups.push(() => repo.dispose());
+    const rounds: string[] = [];
+    let killed = 0;
+    let previousFiles = 0;
+    for (let round = 0; round < KILLS; round++) {
+      // A random point: somewhere in start-up (opening the bundle and store, scanning) or in the first ~20% of the work.
+      const delay = Math.round(noop.ms * (0.5 + 0.5 * random()) + random() * 0.2 * work);
+      const run = startCli(['index', repo.root, '--bundle', BUNDLE, '--provider', 'cpu']);
+      const timer = setTimeout(() => run.child.kill('SIGKILL'), delay);
+      const result = await run.done;
+      clearTimeout(timer);
+      if (result.signal === 'SIGKILL') killed++;
+      else assert.equal(result.code, 0, `round ${round} failed instead of being killed: ${result.stderr}`);
+
+      // Reopen exactly as the engine does: no rebuild (a rebuild would throw committed work away).
+      const opened = await MemoryStore.open(path.join(repo.root, '.clara'), bundleIdentity(BUNDLE));
+      opened.store.close();
+      assert.equal(opened.rebuilt, null, `round ${round}: the store needed a rebuild after SIGKILL: ${opened.rebuilt}`);
+      const engine = await engineOn(repo.root);
+      const now = await snapshotOf(engine, false);
+      const records = [...(await engine.store.fileRecords()).values()].filter((r) => r.status === 'indexed');
+      // Nothing half-written is served: every path in the store has exactly the chunks a fresh index gives it,
+      // and every recorded file has all of its chunks.
+      for (const [p, keys] of byPath(now)) assert.deepEqual(keys, freshByPath.get(p), `round ${round}: ${p} is served half-written`);
+      for (const rec of records) assert.equal(byPath(now).get(rec.path)?.length ?? 0, rec.chunks, `round ${round}: ${rec.path} lacks chunks`);
+      // A search answers from what is there (or from nothing) without an error.
+      await engine.search('scales the value and offsets it', 3);
+      await engine.close();
+      assert.ok(records.length >= previousFiles, `round ${round}: committed files went from ${previousFiles} to ${records.length}`);
+      previousFiles = records.length;
+      rounds.push(`${result.signal ?? `exit ${result.code}`} after ${delay} ms → ${records.length} files, ${now.chunks.length} chunks`);
+    }
+    console.log(`[kill-resume] seed ${SEED}; cold run ${cold.ms} ms, no-op run ${noop.ms} ms, ${Object.keys(FILES).length} files, ` +
+      `${coldSummary.chunksCompressed} chunks\n  ${rounds.join('\n  ')}`);
+    assert.ok(killed >= KILLS - 2, `only ${killed} of ${KILLS} runs were killed mid-way (seed ${SEED})`);
+
+    // Resume: what the ten runs committed is not redone.
+    const beforeResume = await engineOn(repo.root);
+    const stored = await snapshotOf(beforeResume, false);
+    const storedHashes = new Set(stored.chunks.map((k) => k.split(':').at(-1)));
+    const recordedRecs = [...(await beforeResume.store.fileRecords()).values()].filter((r) => r.status === 'indexed');
+    const recorded = recordedRecs.length;
+    const recordedChunks = recordedRecs.reduce((n, r) => n + r.chunks, 0);
+    await beforeResume.close();
+    const resumed = await clara(['index', repo.root, '--json', '--bundle', BUNDLE, '--provider', 'cpu']);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const summary = jsonOut<{ summary: IndexSummary }>(resumed).summary;
+    const freshHashes = fresh.chunks.map((k) => k.split(':').at(-1));
+    const expectCompressed = freshHashes.filter((h) => !storedHashes.has(h)).length;
+    console.log(`[kill-resume] before the resume: ${recorded} files recorded, ${stored.chunks.length} chunks stored; ` +
+      `resume: ${JSON.stringify(summary)}`);
+    assert.equal(summary.filesUnchanged, recorded, 'recorded files are not read again');
+    assert.equal(summary.filesIndexed, Object.keys(FILES).length - recorded);
+    assert.equal(summary.chunksCompressed, expectCompressed, 'only chunks never committed are compressed');
+    assert.equal(summary.chunksCompressed + summary.chunksReused, fresh.chunks.length - recordedChunks,
+      'the resume handles exactly the chunks of the files not yet recorded');
+
+    const final = await engineOn(repo.root);
+    assertSameIndex(await snapshotOf(final), fresh, 'after ten kills and a resume');
+  });
+});
+
+function byPath(s: StoreSnapshot): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const key of s.chunks) {
+    const p = key.slice(0, key.indexOf(':'));
+    out.set(p, [...(out.get(p) ?? []), key]);
+  }
+  return out;
+}
+

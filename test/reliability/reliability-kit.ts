@@ -1,0 +1,150 @@
+/**
+ * Shared tools of the reliability, security and stress tests: the built CLI as a child process, generated
+ * repositories, and a comparable snapshot of a store ("the index equals a fresh index of the same tree").
+ * Everything runs against the real engine, store and bundle; nothing here stands in for a component.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { ClaraEngine } from '../../extension/engine/clara-engine';
+import type { FixtureFiles } from '../fixtures/fixture-repo';
+
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+export const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
+export const WORKER = path.join(REPO_ROOT, 'dist', 'engine-worker.js');
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+export interface CliRun {
+  child: ReturnType<typeof spawn>;
+  done: Promise<CliResult>;
+}
+
+/** Starts `node dist/cli.js …`; `nodeArgs` go before the script (e.g. --require a preload). */
+export function startCli(args: string[], options: { nodeArgs?: string[]; env?: NodeJS.ProcessEnv; uid?: number; gid?: number } = {}): CliRun {
+  assert.ok(existsSync(CLI), `${CLI} is missing: run npm run build`);
+  const started = Date.now();
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), CLI, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, CLARA_THREADS: '1', ...options.env },
+    uid: options.uid,
+    gid: options.gid,
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => { stdout += String(d); });
+  child.stderr.on('data', (d) => { stderr += String(d); });
+  const done = new Promise<CliResult>((resolve) => {
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, ms: Date.now() - started }));
+  });
+  return { child, done };
+}
+
+export function clara(args: string[], options: Parameters<typeof startCli>[1] = {}): Promise<CliResult> {
+  return startCli(args, options).done;
+}
+
+/** The `--json` document a command printed (the last line of stdout that parses). */
+export function jsonOut<T>(r: CliResult): T {
+  const lines = r.stdout.trim().split('\n').reverse();
+  for (const line of lines) {
+    try {
+      return JSON.parse(line) as T;
+    } catch {
+      // progress or human text; keep looking
+    }
+  }
+  throw new Error(`no JSON on stdout (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
+}
+
+/** A deterministic PRNG (mulberry32), so that a failing random schedule can be replayed from its seed. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** `count` Python modules, each with `fns` small functions whose bodies differ, so every chunk has its own content. */
+export function pythonModules(count: number, fns = 2, prefix = 'pkg'): FixtureFiles {
+  const files: FixtureFiles = {};
+  for (let f = 0; f < count; f++) {
+    const body = Array.from({ length: fns }, (_, i) =>
+      `def step_${f}_${i}(value):\n    """Stage ${i} of module ${f}: scales the value and offsets it."""\n` +
+      `    value = value * ${i + 2} + ${f}\n    return value - ${i}\n`);
+    files[`${prefix}/group_${f % 20}/module_${f}.py`] = body.join('\n\n');
+  }
+  return files;
+}
+
+export interface StoreSnapshot {
+  /** path:start-end:symbol:language:contentHash, sorted. */
+  chunks: string[];
+  /** path:status:chunks (indexed) or path:skipped:reason, sorted. */
+  files: string[];
+  memories: Map<string, Float32Array>;
+}
+
+export async function snapshotOf(engine: ClaraEngine, withMemories = true): Promise<StoreSnapshot> {
+  const chunks = await engine.store.allChunks();
+  const keys = chunks.map((c) => `${c.path}:${c.startLine}-${c.endLine}:${c.symbol}:${c.language}:${c.contentHash}`);
+  const memories = new Map<string, Float32Array>();
+  if (withMemories && chunks.length > 0) {
+    const vectors = await engine.store.memories(chunks.map((c) => c.id));
+    keys.forEach((k, i) => memories.set(k, vectors[i]));
+  }
+  const files = [...(await engine.store.fileRecords()).values()]
+    .map((f) => (f.status === 'indexed' ? `${f.path}:indexed:${f.chunks}` : `${f.path}:skipped:${f.reason}`)).sort();
+  return { chunks: keys.sort(), files, memories };
+}
+
+/** Two stores hold the same chunks, file records and (within fp16 precision) the same memories. */
+export function assertSameIndex(actual: StoreSnapshot, fresh: StoreSnapshot, what: string): void {
+  assert.deepEqual(actual.chunks, fresh.chunks, `${what}: chunks differ from a fresh index`);
+  assert.deepEqual(actual.files, fresh.files, `${what}: file records differ from a fresh index`);
+  for (const [key, a] of actual.memories) {
+    const b = fresh.memories.get(key);
+    assert.ok(b && b.length === a.length, `${what}: ${key} has no memory in the fresh index`);
+    for (let i = 0; i < a.length; i++) {
+      assert.ok(Object.is(a[i], b[i]) || Math.abs(a[i] - b[i]) <= 2e-3 * (1 + Math.abs(b[i])), `${what}: ${key}[${i}] ${a[i]} vs ${b[i]}`);
+    }
+  }
+}
+
+/** The manifest fields a store is keyed by (without loading the ONNX sessions). */
+export function bundleIdentity(bundleDir: string): { modelVersion: string; dim: number } {
+  const m = JSON.parse(readFileSync(path.join(bundleDir, 'manifest.json'), 'utf8')) as { version: string; mem_tokens: number; hidden: number };
+  return { modelVersion: m.version, dim: m.mem_tokens * m.hidden };
+}
+
+/** Every byte of every file under a folder, for "this string never reached the disk" checks. */
+export function grepTree(dir: string, needle: string, read: (file: string) => Buffer = readFileSync): string[] {
+  const { readdirSync } = require('node:fs') as typeof import('node:fs');
+  const hits: string[] = [];
+  const stack = [dir];
+  const bytes = Buffer.from(needle, 'utf8');
+  while (stack.length > 0) {
+    const current = stack.pop() as string;
+    for (const e of readdirSync(current, { withFileTypes: true })) {
+      const p = path.join(current, e.name);
+      if (e.isDirectory()) stack.push(p);
+      else if (e.isFile() && read(p).includes(bytes)) hits.push(p);
+    }
+  }
+  return hits;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
