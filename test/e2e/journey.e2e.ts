@@ -14,8 +14,8 @@ import { CodeServer } from './harness/code-server';
 import { sampleContrast, type ContrastSample } from './harness/contrast';
 import { ServerLogs, uncaughtErrors } from './harness/logs';
 import { ensureDir, newRunDir, readmeScreenshot, resultsDir } from './harness/paths';
-import { StepLog, waitUntil } from './harness/step';
-import { buildVsix } from './harness/vsix';
+import { StepLog, StopWaiting, waitUntil } from './harness/step';
+import { buildVsix, snapshotVsix } from './harness/vsix';
 import { Workbench } from './harness/workbench';
 import { appendedCode, editedFile, editQuestion, firstQuestion, writeFixture } from './fixture/workspace';
 
@@ -27,8 +27,16 @@ const steps = new StepLog();
 const INDEX_TIMEOUT = 240_000;
 const ANSWER_TIMEOUT = 180_000;
 
+/** The workbench a failing step screenshots (the journey's, then the untrusted one's). */
+let current: Workbench | undefined;
+steps.onFailure = async (name) => {
+  await current?.screenshot(path.join(out, `FAILED-${name.replace(/\W+/g, '-').slice(0, 80)}.png`));
+};
+
 let vsixPromise: Promise<string> | undefined;
 function vsix(): Promise<string> {
+  // CLARA_E2E_VSIX: reuse an already built VSIX while iterating on the suite (CI always builds).
+  if (process.env.CLARA_E2E_VSIX) vsixPromise ??= Promise.resolve(snapshotVsix(path.resolve(process.env.CLARA_E2E_VSIX)));
   vsixPromise ??= steps.step('build the VSIX (npm run package)', 300_000, () => buildVsix((s) => console.log(`[e2e] ${s}`)));
   return vsixPromise;
 }
@@ -71,14 +79,12 @@ describe('CLaRa journey in code-server', () => {
   before(async () => {
     const file = await vsix();
     server = new CodeServer({ runDir, settings: { 'clara.lexicalFusion': true } });
-    steps.onFailure = async (name) => {
-      await wb?.screenshot(path.join(out, `FAILED-${name.replace(/\W+/g, '-').slice(0, 80)}.png`));
-    };
     await steps.step('install the VSIX into a throwaway extensions folder', 120_000, async () => {
       console.log(`[e2e] ${server.installExtension(file).split('\n').pop()}`);
     });
     await steps.step('start code-server on 127.0.0.1', 45_000, () => server.start(workspace));
     wb = await steps.step('load the workbench with the fixture folder', 90_000, () => Workbench.open(server.url, workspace));
+    current = wb;
     chat = new ChatPanel(wb, extId);
     inspector = new Inspector(wb, extId);
   });
@@ -104,9 +110,12 @@ describe('CLaRa journey in code-server', () => {
     });
     const counts = await steps.step('background index completes', INDEX_TIMEOUT, () =>
       waitUntil('the inspector to show phase "done" with files and chunks > 0', INDEX_TIMEOUT - 5_000, async () => {
+        // A note (engine failed, Restricted Mode, no folder) means indexing will not happen: fail now with its text.
+        const note = inspector.frame.locator('.index-state .banner');
+        if (await note.isVisible()) throw new StopWaiting(`the inspector reports: ${await note.innerText()}`);
         const phase = await inspector.phase().innerText({ timeout: 1_000 }).catch(() => '');
         if (phase === 'error') {
-          throw new Error(`indexing failed: ${await inspector.frame.locator('.progress-message').innerText()}`);
+          throw new StopWaiting(`indexing failed: ${await inspector.frame.locator('.progress-message').innerText()}`);
         }
         if (phase !== 'done') return false;
         const files = await inspector.count('files');
@@ -314,6 +323,7 @@ describe('CLaRa in an untrusted workspace (workspace trust on)', () => {
     });
     await steps.step('untrusted: start code-server with workspace trust on', 45_000, () => server!.start(workspace));
     wb = await steps.step('untrusted: load the workbench', 90_000, () => Workbench.open(server!.url, workspace));
+    current = wb;
     await steps.step('untrusted: answer the trust prompt with "No"', 30_000, async () => {
       const no = wb!.page.locator('.monaco-dialog-box .monaco-button', { hasText: /No, I don.t trust/ });
       await no.waitFor({ timeout: 25_000 });

@@ -8,7 +8,7 @@ import { createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { codeServerEntry } from './paths';
-import { waitUntil } from './step';
+import { StopWaiting, waitUntil } from './step';
 
 export interface CodeServerOptions {
   /** Folder holding user-data/, extensions/, xdg/ and server.log for this run. */
@@ -146,7 +146,7 @@ export class CodeServer {
     let exited: string | undefined;
     this.child.once('exit', (code, signal) => (exited = `code-server exited early (code ${code}, signal ${signal}); see ${this.logFile}`));
     await waitUntil(`code-server /healthz on port ${this.port}`, 30_000, async () => {
-      if (exited) throw new Error(exited);
+      if (exited) throw new StopWaiting(exited);
       const res = await fetch(`${this.url}/healthz`).catch(() => undefined);
       return res?.ok === true;
     });

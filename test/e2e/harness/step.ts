@@ -45,6 +45,9 @@ export class StepLog {
   }
 }
 
+/** Thrown by a probe when waiting longer cannot help (the server exited, the engine reported an error). */
+export class StopWaiting extends Error {}
+
 /** Polls `probe` until it returns a value that is not undefined/false, or throws with `what` after timeoutMs. */
 export async function waitUntil<T>(
   what: string,
@@ -59,6 +62,7 @@ export async function waitUntil<T>(
       const value = await probe();
       if (value !== undefined && value !== false) return value as T;
     } catch (err) {
+      if (err instanceof StopWaiting) throw err;
       lastError = err;
     }
     if (Date.now() > deadline) {

@@ -1,9 +1,9 @@
 /** Builds the VSIX the README's way (`npm run package`) and finds the file it produced. */
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { copyFileSync, readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { readManifest } from './clara-ui';
-import { repoRoot } from './paths';
+import { ensureDir, repoRoot, runsDir } from './paths';
 
 export async function buildVsix(logLine: (s: string) => void = () => undefined): Promise<string> {
   const manifest = readManifest();
@@ -29,5 +29,12 @@ export async function buildVsix(logLine: (s: string) => void = () => undefined):
     .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
   if (candidates.length === 0) throw new Error(`npm run package succeeded but wrote no ${manifest.name}-*.vsix in ${repoRoot}`);
   logLine(`built ${path.basename(candidates[0])} (${(statSync(candidates[0]).size / 1048576).toFixed(1)} MiB)`);
-  return candidates[0];
+  return snapshotVsix(candidates[0]);
+}
+
+/** A private copy: the repo-root VSIX is rewritten by anyone who runs `npm run package` while the suite runs. */
+export function snapshotVsix(file: string): string {
+  const copy = path.join(ensureDir(runsDir), `${process.pid}-${path.basename(file)}`);
+  copyFileSync(file, copy);
+  return copy;
 }

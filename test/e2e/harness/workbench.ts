@@ -63,13 +63,20 @@ export class Workbench {
 
   /** Runs a command by its palette title ("CLaRa: Ask About Codebase"), picking the row whose label is exactly it. */
   async runCommand(title: string, timeoutMs = 15_000): Promise<void> {
-    const input = await this.openQuickInput('F1');
-    await input.fill(`>${title}`);
+    const input = this.page.locator('.quick-input-widget input');
     const row = this.page
       .locator('.quick-input-list .monaco-list-row')
       .filter({ has: this.page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(title)}$`) }) })
       .first();
-    await row.waitFor({ state: 'visible', timeout: timeoutMs }).catch(() => {
+    // The palette lists the commands known when it opened; while an extension host is still starting (or restarting
+    // after a trust decision) a command can be missing, so close and reopen until it shows or time is up.
+    await waitUntil(`command "${title}" in the command palette`, timeoutMs, async () => {
+      await this.openQuickInput('F1');
+      await input.fill(`>${title}`);
+      if (await row.waitFor({ state: 'visible', timeout: 3_000 }).then(() => true, () => false)) return true;
+      await this.page.keyboard.press('Escape');
+      return false;
+    }).catch(() => {
       throw new Error(`command "${title}" is not in the command palette`);
     });
     await row.click();
@@ -96,7 +103,11 @@ export class Workbench {
     // The first key press can land before the workbench has focus; retry until the palette shows.
     await waitUntil(`the quick input to open (${key})`, 15_000, async () => {
       if (await input.isVisible()) return true;
-      await this.page.locator('.monaco-workbench').click({ position: { x: 700, y: 5 } }).catch(() => undefined);
+      // Focus the workbench where a click does nothing: the empty lower part of the activity bar (a click on
+      // the title bar can hit a banner link, one in the editor moves a cursor).
+      const bar = this.page.locator('.part.activitybar');
+      const box = await bar.boundingBox();
+      if (box) await bar.click({ position: { x: box.width / 2, y: box.height * 0.6 } }).catch(() => undefined);
       await this.page.keyboard.press(key);
       await input.waitFor({ state: 'visible', timeout: 2_000 }).catch(() => undefined);
       return input.isVisible();
@@ -132,6 +143,8 @@ export class Workbench {
 
   async screenshot(file: string): Promise<string> {
     ensureDir(path.dirname(file));
+    // Park the mouse on the empty activity bar so that no hover tooltip covers the picture.
+    await this.page.mouse.move(20, this.page.viewportSize()!.height * 0.6);
     await this.page.screenshot({ path: file });
     return file;
   }
