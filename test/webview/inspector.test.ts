@@ -124,6 +124,20 @@ test('retrieved memories: ranks, score bars, cited and stale marks, previews fro
   await p.page.close();
 });
 
+test('unbounded BM25 lexical scores get bars relative to the best one; negative cosines an empty bar', async () => {
+  const p = await harness.open('inspector', 'light');
+  await p.send({ type: 'retrieval', question: 'q', hits: [
+    { ...hits[0], lexicalScore: 1.89, memoryScore: -0.045 },
+    { ...hits[1], lexicalScore: 0.945 },
+  ] });
+  const bars = (i: number) => p.page.locator('li.hit').nth(i).locator('.score .fill')
+    .evaluateAll((els) => els.map((e) => (e as unknown as { style: { width: string } }).style.width));
+  assert.deepEqual(await bars(0), ['83%', '0%', '100%']);
+  assert.deepEqual(await bars(1), ['52%', '55%', '50%']);
+  assert.equal(await p.page.locator('li.hit').nth(0).locator('.score.lexical .value').innerText(), '1.890', 'the number stays the raw score');
+  await p.page.close();
+});
+
 test('screenshots of the filled inspector in light and dark themes', async () => {
   for (const theme of ['light', 'dark'] as const) {
     const p = await harness.open('inspector', theme);

@@ -104,7 +104,7 @@ function renderTurn(turn: Turn, index: number): HTMLElement {
     turn.status === 'stopped' ? h('span', {}, icon('debug-stop'), ' stopped') : null,
     turn.status === 'error' ? h('span', { class: 'error' }, icon('error'), ` ${turn.error ?? 'failed'}`) : null,
     turn.abstained ? h('span', { class: 'abstained' }, icon('question'), ' the code was not found; nearest memories below') : null,
-    turn.totalMs !== undefined ? h('span', { class: 'time' }, `${(turn.totalMs / 1000).toFixed(1)} s`) : null,
+    turn.totalMs !== undefined ? h('span', { class: 'time' }, turn.totalMs < 1000 ? `${Math.round(turn.totalMs)} ms` : `${(turn.totalMs / 1000).toFixed(1)} s`) : null,
     h('span', { class: 'spacer' }),
     turn.status !== 'streaming' && turn.answer ? iconButton('copy', 'Copy answer', () => undefined, 'copy') : null,
   );

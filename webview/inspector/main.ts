@@ -89,21 +89,25 @@ function renderState(): void {
   stateEl.replaceChildren(...children.filter((c): c is Node => c !== null));
 }
 
-function scoreBar(label: string, value: number, cls: string): HTMLElement {
+/**
+ * `scale` maps a score onto the bar: cosine and fused scores use [0, 1] as they are (a negative cosine shows an empty
+ * bar); BM25 lexical scores are unbounded, so their bars are relative to the best lexical score of the question.
+ */
+function scoreBar(label: string, value: number, cls: string, scale = 1, note = ''): HTMLElement {
   const fill = h('div', { class: 'fill' });
-  // Cosine and fused scores live in [-1, 1] (fused may exceed 1 slightly); the bar shows the clamped [0, 1] part.
-  fill.style.width = `${Math.round(Math.max(0, Math.min(1, value)) * 100)}%`;
-  return h('div', { class: `score ${cls}`, title: `${label}: ${value.toFixed(4)}` },
+  fill.style.width = `${Math.round(Math.max(0, Math.min(1, value / scale)) * 100)}%`; // CSSOM, allowed by the CSP
+  return h('div', { class: `score ${cls}`, title: `${label}: ${value.toFixed(4)}${note}` },
     h('span', { class: 'label' }, label), h('div', { class: 'bar' }, fill), h('span', { class: 'value' }, value.toFixed(3)));
 }
 
-function renderHit(hit: InspectorHit): HTMLElement {
+function renderHit(hit: InspectorHit, bestLexical: number): HTMLElement {
   const open = h('button', { type: 'button', class: 'open path', title: `Open ${hit.path}:${lines(hit.startLine, hit.endLine)}` },
     `${hit.path}:${lines(hit.startLine, hit.endLine)}`);
   open.addEventListener('click', () => api.post({ type: 'open', target: { path: hit.path, startLine: hit.startLine, endLine: hit.endLine } }));
   const scores = [scoreBar('score', hit.score, 'fused')];
   if (hit.lexicalScore !== undefined) {
-    scores.push(scoreBar('memory', hit.memoryScore, 'memory'), scoreBar('lexical', hit.lexicalScore, 'lexical'));
+    scores.push(scoreBar('memory', hit.memoryScore, 'memory'),
+      scoreBar('lexical', hit.lexicalScore, 'lexical', bestLexical > 1 ? bestLexical : 1, bestLexical > 1 ? ' (bar relative to the best lexical score)' : ''));
   }
   let preview: HTMLElement;
   if (hit.preview.kind === 'lines') {
@@ -132,8 +136,9 @@ function renderRetrieval(): void {
     retrievalEl.replaceChildren(head, h('p', { class: 'muted' }, 'Ask a question (CLaRa: Ask About Codebase) to see what was retrieved.'));
     return;
   }
+  const bestLexical = Math.max(0, ...view.hits.map((hit) => hit.lexicalScore ?? 0));
   retrievalEl.replaceChildren(head, h('p', { class: 'question' }, view.question),
-    view.hits.length ? h('ol', { class: 'hits' }, ...view.hits.map(renderHit)) : h('p', { class: 'muted' }, 'Nothing was retrieved.'));
+    view.hits.length ? h('ol', { class: 'hits' }, ...view.hits.map((hit) => renderHit(hit, bestLexical))) : h('p', { class: 'muted' }, 'Nothing was retrieved.'));
 }
 
 function onMessage(m: HostToInspector): void {
