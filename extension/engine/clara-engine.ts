@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path';
 import { answerQuestion } from './answer/answer-question';
+import { checkQuestion } from './answer/question-check';
 import { WorkspaceFilter } from './discovery/scan-workspace';
 import type { AnswerResult, AskOptions, EngineOptions, IndexProgress, IndexState, IndexSummary, ModelInfo, SearchHit } from './engine-api';
 import type { ClaraEngineApi, ModelBundle } from './engine-parts';
@@ -173,8 +174,9 @@ class Engine implements ClaraEngine {
     return this.options.topK ?? DEFAULT_TOP_K;
   }
 
-  search(question: string, topK?: number): Promise<SearchHit[]> {
-    return retrieve(this.bundle, this.store, question, {
+  async search(question: string, topK?: number): Promise<SearchHit[]> {
+    // The same check as ask(): an empty question is refused clearly, control characters never reach the tokenizer.
+    return retrieve(this.bundle, this.store, checkQuestion(question), {
       topK: topK ?? this.topK,
       lexicalFusion: this.options.lexicalFusion ?? false,
     });
