@@ -27,6 +27,14 @@ export class Ctx {
     this.pushCleanup(vscode.workspace.onDidChangeConfiguration((e) => {
       if (Config.affectsEngine(e)) this.runInBackground('reopening the engine', this.session.reopen());
     }));
+    let indexedRoot = this.session.folder?.uri.toString();
+    this.pushCleanup(vscode.workspace.onDidChangeWorkspaceFolders(() => {
+      // The engine serves the first folder: only a change of that folder means a new engine.
+      const first = this.session.folder?.uri.toString();
+      if (first === indexedRoot) return;
+      indexedRoot = first;
+      this.runInBackground('switching folders', this.session.reopen().then(() => this.session.start()));
+    }));
     this.pushCleanup(vscode.workspace.onDidChangeTextDocument((e) => {
       if (e.document.uri.scheme === 'file' && e.contentChanges.length > 0) this.session.noteTyping();
     }));

@@ -183,8 +183,11 @@ export class EngineSession implements vscode.Disposable {
     const old = this.client;
     this.client = undefined;
     this.failure = undefined;
+    this.state = null;
+    this.lastRetrieval = undefined;
     await old?.dispose();
-    if (old) await this.engine();
+    if (old && this.availability().canAsk) await this.engine();
+    else this.stateEmitter.fire();
   }
 
   dispose(): void {

@@ -105,8 +105,13 @@ writeFileSync(ignoreFile, [
 ].join('\n') + '\n');
 
 const out = path.join(root, `clara-code-${target}.vsix`);
-// No repository field: the project has no public URL; the VSIX is installed from the file.
-execFileSync('npx', ['vsce', 'package', '--target', target, '--no-update-package-json', '--skip-license',
-  '--allow-missing-repository', '--out', out], { cwd: stage, stdio: 'inherit' });
+const vsce = path.join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
+try {
+  // No repository field: the project has no public URL; the VSIX is installed from the file.
+  execFileSync(process.execPath, [vsce, 'package', '--target', target, '--no-update-package-json', '--skip-license',
+    '--allow-missing-repository', '--out', out], { cwd: stage, stdio: 'inherit' });
+} finally {
+  rmSync(stage, { recursive: true, force: true });
+}
 console.log(`${path.basename(out)}: ${statSync(out).size} bytes (${(statSync(out).size / 1048576).toFixed(1)} MiB), `
   + `${packages.length} runtime packages`);

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -125,6 +125,14 @@ test('the HTML builder: strict CSP, a fresh nonce per load, nothing inline witho
   assert.doesNotMatch(a, /<style|style="/, 'no inline styles');
   const evil = buildWebviewHtml('inspector', { ...assets, script: 'x"><script>alert(1)</script>' });
   assert.equal([...evil.matchAll(/<script\b/g)].length, 1, 'asset URIs are attribute-escaped');
+});
+
+test('media/codicons is the exact @vscode/codicons build the package pins', () => {
+  const repo = path.resolve(__dirname, '..', '..');
+  for (const f of ['codicon.css', 'codicon.ttf']) {
+    assert.ok(readFileSync(path.join(repo, 'media', 'codicons', f)).equals(readFileSync(path.join(repo, 'node_modules', '@vscode', 'codicons', 'dist', f))),
+      `media/codicons/${f} differs from node_modules/@vscode/codicons/dist/${f}: copy it again after upgrading @vscode/codicons`);
+  }
 });
 
 test('files.exclude becomes gitignore patterns: true entries only, braces expanded, bounded', () => {
