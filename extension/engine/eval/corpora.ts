@@ -47,21 +47,22 @@ export async function materialiseCorpus(dataDir: string, cacheDir: string, id: s
 }
 
 /**
- * Write the 6,267 CoSQA snippets to <cache>/corpora/cosqa/snippets/NNNN.py. A stamp file records the count, so a
- * finished corpus is reused; a half-written one (no stamp) is rewritten.
+ * Write the 6,267 CoSQA snippets to <cache>/corpora/cosqa/snippets/NNNN.py. A stamp beside the folder (not in it,
+ * or the indexer would index it) records the count, so a finished corpus is reused and a half-written one redone.
  */
 export function materialiseCosqa(dataDir: string, cacheDir: string): string {
   const root = join(cacheDir, 'corpora', COSQA_CORPUS_ID);
-  const stamp = join(root, '.cosqa-corpus');
+  const stamp = `${root}.stamp`;
   const codes = loadCosqaCodes(join(dataDir, 'cosqa'));
   const want = `cosqa ${codes.size} snippets`;
-  if (existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === want) return root;
+  if (existsSync(stamp) && existsSync(root) && readFileSync(stamp, 'utf8').trim() === want) return root;
   const tmp = `${root}.tmp`;
   rmSync(tmp, { recursive: true, force: true });
+  rmSync(stamp, { force: true });
   mkdirSync(join(tmp, 'snippets'), { recursive: true });
   for (const [idx, code] of codes) writeFileSync(join(tmp, cosqaSnippetPath(idx)), code.endsWith('\n') ? code : `${code}\n`);
-  writeFileSync(join(tmp, '.cosqa-corpus'), `${want}\n`);
   rmSync(root, { recursive: true, force: true });
   renameSync(tmp, root);
+  writeFileSync(stamp, `${want}\n`);
   return root;
 }

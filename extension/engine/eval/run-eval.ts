@@ -163,8 +163,10 @@ async function runQuestion(q: EvalQuestion, ctx: QuestionContext): Promise<Quest
     const extract = (top: { path: string; startLine: number; endLine: number } | undefined) =>
       top ? scoreAnswer(q, extractiveAnswer(ctx.reader.read(top)), [[top.path, top.startLine, top.endLine]])
         : scoreAnswer(q, '', []);
-    r.answers.extractive_product = extract((ctx.config.lexicalFusion ? fus : mem).value[0]);
-    r.answers.extractive_bm25 = extract(bm[0]);
+    if (q.set !== 'cosqa') { // CoSQA is retrieval only: no reference answers
+      r.answers.extractive_product = extract((ctx.config.lexicalFusion ? fus : mem).value[0]);
+      r.answers.extractive_bm25 = extract(bm[0]);
+    }
 
     if (ctx.config.answers && q.set !== 'cosqa') {
       const a = await ctx.engine.ask(q.question, ctx.config.topK ? { topK: ctx.config.topK } : {});

@@ -1,0 +1,132 @@
+/**
+ * `clara eval` end to end on a kit the test writes: a toy library fetched by the kit's own get-corpus.sh, SWE-QA and
+ * SWE-bench-style rows about it, and a three-snippet CoSQA. The real engine (bundle from disk, LanceDB, tree-sitter)
+ * indexes and answers; the written predictions are then re-scored by score.py and must agree with our summary.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeEvalRun } from '../../extension/engine/eval/eval-report';
+import { runEval } from '../../extension/engine/eval/run-eval';
+import { bundleUnderTest } from '../bundle/bundle-under-test';
+
+const TOY: Record<string, string> = {
+  'toy/cookies.py': [
+    'def merge_cookies(jar, cookies):',
+    '    """Merge a dict of cookies into the cookie jar."""',
+    '    for name, value in cookies.items():',
+    '        jar[name] = value',
+    '    return jar',
+  ].join('\n'),
+  'toy/retry.py': [
+    'class RetryPolicy:',
+    '    """How often a failed request is retried, with exponential backoff."""',
+    '    def backoff_seconds(self, attempt):',
+    '        return 0.5 * (2 ** attempt)',
+  ].join('\n'),
+  'toy/urls.py': [
+    'def split_url(url):',
+    '    """Split a URL into scheme, host and path."""',
+    '    scheme, rest = url.split("://", 1)',
+    '    host, _, path = rest.partition("/")',
+    '    return scheme, host, "/" + path',
+  ].join('\n'),
+};
+
+function writeKit(): string {
+  const kit = mkdtempSync(join(tmpdir(), 'clara-evalkit-'));
+  const src = join(kit, 'toy-src');
+  for (const [p, text] of Object.entries(TOY)) {
+    mkdirSync(join(src, p, '..'), { recursive: true });
+    writeFileSync(join(src, p), `${text}\n`);
+  }
+  writeFileSync(join(kit, 'corpora.json'), JSON.stringify({ toy: { source: 'debian', package: 'toy', version: '1', subdir: 'toy' } }));
+  // The kit's contract: get-corpus.sh ID DEST materialises the corpus and prints the folder to index last.
+  writeFileSync(join(kit, 'get-corpus.sh'), `#!/usr/bin/env bash
+set -euo pipefail
+[[ "$1" == toy ]] || { echo "unknown corpus $1" >&2; exit 1; }
+mkdir -p "$2" && cp -r "${src}/toy" "$2/" && echo "$2/toy"
+`);
+  const sweqa = [
+    { id: 'toy-1', corpus: 'toy', question: 'How does merge_cookies put cookies into the jar?', gold_from: 'paths',
+      reference_answer: 'merge_cookies loops over the cookies dict and sets each name to its value in the jar.',
+      gold_files: ['cookies.py'], gold_lines: [['cookies.py', 1, 5]] },
+    { id: 'toy-2', corpus: 'toy', question: 'What backoff does RetryPolicy use between attempts?', gold_from: 'symbols',
+      reference_answer: 'Exponential backoff: 0.5 seconds times two to the power of the attempt.', gold_files: ['retry.py'] },
+    { id: 'toy-3', corpus: 'toy', question: 'Where is a URL split into scheme, host and path?', gold_from: 'paths',
+      reference_answer: 'split_url in urls.py.', gold_files: ['urls.py'] },
+  ];
+  writeFileSync(join(kit, 'sweqa.jsonl'), sweqa.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  writeFileSync(join(kit, 'swebench_lite_loc.jsonl'), JSON.stringify({ id: 'toy__toy-1', corpus: 'toy',
+    question: 'split_url crashes on a URL without "://"', gold_files: ['urls.py'] }) + '\n');
+  mkdirSync(join(kit, 'cosqa'));
+  writeFileSync(join(kit, 'cosqa', 'code_idx_map.txt'), JSON.stringify({
+    'def reverse_string(s):\n    return s[::-1]': 0,
+    'def read_json_file(path):\n    import json\n    with open(path) as f:\n        return json.load(f)': 1,
+    'def flatten_list(items):\n    return [x for sub in items for x in sub]': 2,
+  }));
+  writeFileSync(join(kit, 'cosqa', 'cosqa-retrieval-test-500.json'), JSON.stringify([
+    { idx: 'cosqa-test-0', doc: 'python read json file', retrieval_idx: 1 },
+    { idx: 'cosqa-test-1', doc: 'flatten a nested list python', retrieval_idx: 2 },
+  ]));
+  return kit;
+}
+
+const SCORE_PY = join(process.env.CLARA_EVAL_DATA ?? '/work/shared/eval', 'tools', 'score.py');
+
+test('runEval indexes with the product, scores every system and writes score.py-compatible predictions', { timeout: 600_000 }, async () => {
+  const kit = writeKit();
+  const cache = mkdtempSync(join(tmpdir(), 'clara-evalcache-'));
+  const logs: string[] = [];
+  const run = await runEval({
+    dataDir: kit, cacheDir: cache, bundleDir: bundleUnderTest(), executionProvider: 'cpu',
+    sets: ['sweqa', 'swebench_lite_loc', 'cosqa'], answers: true, lexicalFusion: true, log: (m) => logs.push(m),
+  });
+  assert.equal(run.results.length, 6);
+  assert.deepEqual(run.corpora.map((c) => c.corpus), ['toy', 'cosqa']);
+  assert.equal(run.corpora[0].state.files, 3);
+  assert.equal(run.corpora[1].state.files, 3);
+  for (const r of run.results) {
+    assert.equal(r.error, undefined, `${r.id}: ${r.error}`);
+    for (const sys of ['memory', 'lexical', 'fused', 'bm25'] as const) {
+      const m = r.retrieval[sys]!.metrics;
+      assert.ok(m.mrr >= 0 && m.mrr <= 1 && m['recall@10'] >= 0 && m['recall@10'] <= 1, `${r.id} ${sys}`);
+    }
+    if (r.set === 'cosqa') {
+      assert.deepEqual(Object.keys(r.answers), []);
+    } else {
+      assert.ok(r.answers.generator, `${r.id} has a generator answer`);
+      assert.ok(r.answers.generator.metrics.abstained === 0 || r.answers.generator.metrics.abstained === 1);
+      assert.ok(r.answers.extractive_bm25);
+    }
+  }
+  // Three files, so every gold file is within the top 10 of every ranking that returns the whole corpus.
+  const toy1 = run.results.find((r) => r.id === 'toy-1')!;
+  assert.equal(toy1.retrieval.bm25!.files[0], 'cookies.py', 'BM25 ranks the file naming merge_cookies first');
+  assert.equal(toy1.answers.extractive_bm25!.answer, 'Merge a dict of cookies into the cookie jar.');
+  assert.equal(toy1.retrieval.memory!.metrics['recall@10'], 1);
+  assert.ok('span_hit@1' in toy1.retrieval.memory!.metrics);
+
+  const out = mkdtempSync(join(tmpdir(), 'clara-evalout-'));
+  const summary = writeEvalRun(out, run, 'clara eval (test)');
+  const md = readFileSync(join(out, 'summary.md'), 'utf8');
+  assert.match(md, /## sweqa — gold from paths/);
+  assert.match(md, /BM25 baseline \(MiniSearch\)/);
+  assert.equal(JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')).results.length, 6);
+
+  if (!existsSync(SCORE_PY)) return;
+  for (const sys of ['memory', 'lexical', 'fused', 'bm25'] as const) {
+    const py = JSON.parse(execFileSync('python3', [SCORE_PY, join(kit, 'sweqa.jsonl'), join(out, 'predictions', `sweqa.${sys}.jsonl`)], { encoding: 'utf8' }));
+    const ours = summary.sweqa.all[sys].ALL.mean;
+    for (const k of ['recall@1', 'recall@5', 'recall@10', 'mrr']) {
+      assert.equal(py.ALL[k], Math.round(ours[k] * 1e4) / 1e4, `${sys} ${k}`);
+    }
+  }
+  const pyFused = JSON.parse(execFileSync('python3', [SCORE_PY, join(kit, 'sweqa.jsonl'), join(out, 'predictions', 'sweqa.fused.jsonl')], { encoding: 'utf8' }));
+  const gen = summary.sweqa.all.generator.ALL.mean;
+  assert.equal(pyFused.ALL.answer_token_f1, Math.round(gen.answer_token_f1 * 1e4) / 1e4);
+  assert.equal(pyFused.ALL.citation_file_hit, Math.round(gen.citation_file_hit * 1e4) / 1e4);
+});
