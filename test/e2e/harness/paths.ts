@@ -2,7 +2,7 @@
  * Where the real-VS-Code suite finds its tools and puts its output.
  * Tools live outside the project's node_modules (install-tools.sh) because that folder is shared with others.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 
 export const repoRoot = path.resolve(__dirname, '..', '..', '..');
@@ -28,8 +28,12 @@ export function ensureDir(dir: string): string {
   return dir;
 }
 
-/** A fresh folder for one test run, named so that parallel runs never share state. */
+/** A fresh folder for one test run, named so that parallel runs never share state. Keeps the 12 newest runs. */
 export function newRunDir(label: string): string {
+  if (existsSync(runsDir)) {
+    const old = readdirSync(runsDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+    for (const name of old.slice(0, Math.max(0, old.length - 12))) rmSync(path.join(runsDir, name), { recursive: true, force: true });
+  }
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   return ensureDir(path.join(runsDir, `${stamp}-${label}-${process.pid}`));
 }

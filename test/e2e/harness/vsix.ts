@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { readManifest } from './clara-ui';
-import { ensureDir, repoRoot, runsDir } from './paths';
+import { newRunDir, repoRoot } from './paths';
 
 export async function buildVsix(logLine: (s: string) => void = () => undefined): Promise<string> {
   const manifest = readManifest();
@@ -11,16 +11,15 @@ export async function buildVsix(logLine: (s: string) => void = () => undefined):
     throw new Error('package.json has no "package" script: the extension cannot be built into a VSIX yet');
   }
   const started = Date.now();
-  const output: string[] = [];
-  const code = await new Promise<number | null>((resolve, reject) => {
-    const child = spawn('npm', ['run', 'package'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-    const take = (b: Buffer) => output.push(b.toString());
-    child.stdout.on('data', take);
-    child.stderr.on('data', take);
-    child.once('error', reject);
-    child.once('exit', resolve);
-  });
-  if (code !== 0) throw new Error(`npm run package exited with ${code}:\n${output.join('').slice(-4000)}`);
+  // One retry: package-vsix.mjs stages into a shared .cache/vsix/ folder, and a second `npm run package` running at
+  // the same moment (another developer on this machine) makes one of them fail; a real build error fails twice.
+  let result = await runPackage();
+  if (result.code !== 0) {
+    logLine(`npm run package failed (exit ${result.code}); retrying once in 10 s`);
+    await new Promise((r) => setTimeout(r, 10_000));
+    result = await runPackage();
+  }
+  if (result.code !== 0) throw new Error(`npm run package exited with ${result.code}:\n${result.output.slice(-6000)}`);
   // The newest clara-code-*.vsix written by this build (vsce names it <name>-<version>.vsix).
   const candidates = readdirSync(repoRoot)
     .filter((f) => f.startsWith(`${manifest.name}-`) && f.endsWith('.vsix'))
@@ -34,7 +33,19 @@ export async function buildVsix(logLine: (s: string) => void = () => undefined):
 
 /** A private copy: the repo-root VSIX is rewritten by anyone who runs `npm run package` while the suite runs. */
 export function snapshotVsix(file: string): string {
-  const copy = path.join(ensureDir(runsDir), `${process.pid}-${path.basename(file)}`);
+  const copy = path.join(newRunDir('vsix'), path.basename(file));
   copyFileSync(file, copy);
   return copy;
+}
+
+function runPackage(): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const output: string[] = [];
+    const child = spawn('npm', ['run', 'package'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const take = (b: Buffer) => output.push(b.toString());
+    child.stdout.on('data', take);
+    child.stderr.on('data', take);
+    child.once('error', reject);
+    child.once('exit', (code) => resolve({ code, output: output.join('') }));
+  });
 }
