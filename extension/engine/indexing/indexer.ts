@@ -45,7 +45,12 @@ function emptySummary(): IndexSummary {
   return { filesIndexed: 0, filesUnchanged: 0, filesRemoved: 0, filesSkipped: 0, chunksCompressed: 0, chunksReused: 0, ms: 0 };
 }
 
+/** Watcher runs between two compactions of the store's table versions. */
+const COMPACT_EVERY = 20;
+
 export class Indexer {
+  private runsSinceCompact = 0;
+
   constructor(private readonly deps: IndexerDeps) {}
 
   private get budget(): ChunkBudget {
@@ -95,7 +100,7 @@ export class Indexer {
     progress.filesTotal = scan.files.length;
     progress.filesDone = summary.filesUnchanged;
     await this.processFiles(toRead, records, summary, progress, options);
-    await this.finishRun(summary, started);
+    await this.finishRun(summary, started, true);
     progress.phase = 'done';
     progress.filesDone = progress.filesTotal;
     progress.message = undefined;
@@ -137,16 +142,24 @@ export class Indexer {
     summary.filesRemoved = [...removed].filter((p) => records.get(p)?.status === 'indexed').length;
     progress.filesTotal = toRead.length;
     await this.processFiles(toRead, records, summary, progress, options);
-    if (summary.filesIndexed + summary.filesRemoved + skippedRecords.length > 0) await this.finishRun(summary, started);
+    if (summary.filesIndexed + summary.filesRemoved + skippedRecords.length > 0) await this.finishRun(summary, started, false);
     summary.ms = Date.now() - started;
     progress.phase = 'done';
     options.onProgress?.({ ...progress });
     return summary;
   }
 
-  private async finishRun(summary: IndexSummary, started: number): Promise<void> {
+  /**
+   * After a run: the BM25 index exists, and table versions are compacted — after every full run, but after a
+   * watcher run only every COMPACT_EVERY runs, since compaction costs more than a one-file change.
+   */
+  private async finishRun(summary: IndexSummary, started: number, full: boolean): Promise<void> {
     await this.deps.store.refreshLexicalIndex();
-    await this.deps.store.compact();
+    this.runsSinceCompact++;
+    if (full || this.runsSinceCompact >= COMPACT_EVERY) {
+      await this.deps.store.compact();
+      this.runsSinceCompact = 0;
+    }
     summary.ms = Date.now() - started;
   }
 

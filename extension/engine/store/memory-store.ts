@@ -95,9 +95,10 @@ export class MemoryStore implements MemoryReader {
    */
   static async open(storeDir: string, identity: StoreIdentity): Promise<{ store: MemoryStore; rebuilt: string | null }> {
     const dbDir = path.join(storeDir, 'lance');
-    await mkdir(dbDir, { recursive: true });
     let rebuilt: string | null = null;
     try {
+      // Inside the try: a file where the database folder should be is a damaged store too, rebuilt below.
+      await mkdir(dbDir, { recursive: true });
       const db = await lancedb.connect(dbDir, { readConsistencyInterval: 0 });
       const mismatch = await MemoryStore.checkMeta(db, identity);
       if (mismatch === null) return { store: await MemoryStore.attach(storeDir, db, identity), rebuilt: null };
@@ -127,8 +128,11 @@ export class MemoryStore implements MemoryReader {
       return `the index was built with model ${meta.model_version ?? '?'}, the bundle is ${identity.modelVersion}; ` +
         'rebuilding the index';
     }
-    // A cheap read of every table surfaces a corrupt data file now rather than in the middle of a search.
-    for (const name of [CHUNKS_TABLE, FILES_TABLE, RETIRED_TABLE]) await (await db.openTable(name)).countRows();
+    // Reading one narrow column opens every data file, so a truncated or corrupt file surfaces now rather than in the
+    // middle of a search (countRows() alone reads only the manifest and misses damaged data files).
+    for (const name of [CHUNKS_TABLE, FILES_TABLE, RETIRED_TABLE]) {
+      await (await db.openTable(name)).query().select([name === FILES_TABLE ? 'path' : 'content_hash']).toArray();
+    }
     return null;
   }
 
@@ -261,13 +265,19 @@ export class MemoryStore implements MemoryReader {
       .execute(lancedb.makeArrowTable(rows, { schema: retiredSchema(this.identity.dim) }));
   }
 
-  /** Rebuilds the BM25 index over the lexical column (after an index run changed chunks). */
+  /**
+   * Makes sure the BM25 index over the lexical column exists. Once built it is not rebuilt per run: LanceDB searches
+   * rows added since by a flat scan, honours deletions, and folds new rows into the index on optimize() (compact).
+   */
   async refreshLexicalIndex(): Promise<void> {
-    if ((await this.chunks.countRows()) === 0) {
-      this.lexicalReady = false;
-      return;
+    const exists = (await this.chunks.listIndices()).some((i) => i.columns.includes('lexical'));
+    if (!exists) {
+      if ((await this.chunks.countRows()) === 0) {
+        this.lexicalReady = false;
+        return;
+      }
+      await this.chunks.createIndex('lexical', { config: lancedb.Index.fts({ withPosition: false }) });
     }
-    await this.chunks.createIndex('lexical', { config: lancedb.Index.fts({ withPosition: false }), replace: true });
     this.lexicalReady = true;
   }
 
