@@ -239,7 +239,6 @@ export class MemoryStore implements MemoryReader {
       for (const group of groups(batch.removePaths)) await this.files.delete(inList('path', group));
     }
     if (batch.chunks.length > 0 || affected.length > 0) {
-      this.lexicalReady = this.lexicalReady === true ? true : null;
       await this.writeMeta({ last_update: new Date().toISOString() });
     }
   }
@@ -321,7 +320,8 @@ export class MemoryStore implements MemoryReader {
 
   async lexical(question: string, k: number): Promise<ScoredChunk[]> {
     if (k <= 0) return [];
-    if (this.lexicalReady === null) {
+    // Only a positive answer is cached: another process (the CLI, the extension) may build the index later.
+    if (this.lexicalReady !== true) {
       this.lexicalReady = (await this.chunks.listIndices()).some((i) => i.columns.includes('lexical'));
     }
     if (!this.lexicalReady) return [];
