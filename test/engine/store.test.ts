@@ -121,6 +121,21 @@ describe('MemoryStore', () => {
     store.close();
   });
 
+  it('a second store handle on the same folder (another process reading) sees commits and the BM25 index', async () => {
+    const { store: writer, dir } = await openStore();
+    const { store: reader } = await MemoryStore.open(dir, identity());
+    assert.deepEqual(await reader.lexical('password hash', 3), []);
+    const { rows, files } = await rowsFor(SOURCES, writer);
+    await writer.commit({ chunks: rows, files, replacePaths: files.map((f) => f.path), removePaths: [] });
+    await writer.refreshLexicalIndex();
+    assert.equal((await reader.counts()).chunks, rows.length);
+    assert.equal((await reader.lexical('password hash', 3))[0]?.path, 'src/auth.ts');
+    const [query] = await bundle.query.encode(['retry an http fetch']);
+    assert.equal((await reader.nearest(query, 100)).length, rows.length);
+    reader.close();
+    writer.close();
+  });
+
   it('keeps no source text: the lexical column is a bag of identifier words', () => {
     assert.deepEqual(identifierParts('parseHTTPRequest_v2'), ['parse', 'http', 'request', 'v2']);
     const text = chunkLexicalText('src/auth.ts', 'verifyPasswordHash', 'return hash === password; // "quoted"');
