@@ -70,7 +70,7 @@ async function open(request: Extract<WorkerRequest, { type: 'open' }>): Promise<
       if (engine !== opened) return;
       opened.indexPaths(paths)
         .then((summary) => {
-          if (summary.filesIndexed + summary.filesRemoved > 0) return announceChange();
+          if (summary.filesIndexed + summary.filesRemoved + summary.filesSkipped > 0) return announceChange();
           return undefined;
         })
         .catch((err) => {
