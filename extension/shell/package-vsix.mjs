@@ -9,7 +9,8 @@
 // platforms' onnxruntime-node bin folders and @lancedb packages.
 import { execFileSync } from 'node:child_process';
 import {
-  copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync,
+  copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync,
+  writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
 
@@ -87,9 +88,10 @@ function linkTree(src, dest) {
   }
 }
 
-const stage = path.join(root, '.cache', 'vsix', target);
-rmSync(stage, { recursive: true, force: true });
-mkdirSync(stage, { recursive: true });
+// A fresh staging folder per run (on the repository's file system, so hard links work): the e2e suite and a person
+// may package at the same time.
+mkdirSync(path.join(root, '.cache', 'vsix'), { recursive: true });
+const stage = mkdtempSync(path.join(root, '.cache', 'vsix', `${target}-`));
 for (const entry of TOP_LEVEL) if (existsSync(entry)) linkTree(path.join(root, entry), path.join(stage, entry));
 const packages = runtimeClosure([spec.lancedb]);
 for (const dir of packages) linkTree(dir, path.join(stage, path.relative(root, dir)));
@@ -105,11 +107,13 @@ writeFileSync(ignoreFile, [
 ].join('\n') + '\n');
 
 const out = path.join(root, `clara-code-${target}.vsix`);
+const partial = path.join(stage, 'out.vsix'); // renamed into place when complete, so no reader sees half a file
 const vsce = path.join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
 try {
   // No repository field: the project has no public URL; the VSIX is installed from the file.
   execFileSync(process.execPath, [vsce, 'package', '--target', target, '--no-update-package-json', '--skip-license',
-    '--allow-missing-repository', '--out', out], { cwd: stage, stdio: 'inherit' });
+    '--allow-missing-repository', '--out', partial], { cwd: stage, stdio: 'inherit' });
+  renameSync(partial, out);
 } finally {
   rmSync(stage, { recursive: true, force: true });
 }
