@@ -16,6 +16,8 @@ const port = parentPort;
 if (!port) throw new Error('engine-worker must run inside a worker_thread');
 
 let engine: ClaraEngine | null = null;
+/** Why the last open failed (e.g. the bundle file that is missing), so later requests can say why they cannot answer. */
+let openFailure: string | null = null;
 let watcher: WorkspaceWatcher | null = null;
 const asks = new Map<number, AbortController>();
 
@@ -37,7 +39,9 @@ function describe(value: unknown): string {
 }
 
 function requireEngine(): ClaraEngine {
-  if (!engine) throw new Error('the engine is not open: send {type: "open"} first');
+  if (!engine) {
+    throw new Error(openFailure ? `the engine is not open: it failed to open (${openFailure})` : 'the engine is not open: send {type: "open"} first');
+  }
   return engine;
 }
 
@@ -58,10 +62,17 @@ async function closeEngine(): Promise<void> {
 
 async function open(request: Extract<WorkerRequest, { type: 'open' }>): Promise<Reply> {
   await closeEngine();
-  const opened = await openEngine(request.options, {
-    onProgress: (progress) => post({ type: 'progress', progress }),
-    onLog: log,
-  });
+  let opened: ClaraEngine;
+  try {
+    opened = await openEngine(request.options, {
+      onProgress: (progress) => post({ type: 'progress', progress }),
+      onLog: log,
+    });
+  } catch (err) {
+    openFailure = err instanceof Error ? err.message : String(err);
+    throw err;
+  }
+  openFailure = null;
   engine = opened;
   watcher = new WorkspaceWatcher({
     root: opened.root,
