@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Builds one platform-specific VSIX: `node extension/shell/package-vsix.mjs <target>` (after the production build).
+// Builds one platform-specific VSIX: `node extension/shell/package-vsix.mjs <target> [--out file.vsix]` (after the
+// production build; default output clara-code-<target>.vsix in the repository root).
 //
 // Why a staging folder: vsce collects dependencies with `npm list --production`, which fails in this repository
 // because @lancedb/lancedb's optional @huggingface/transformers@3 is "satisfied" by our dev-only transformers@4.
@@ -29,7 +30,10 @@ const ORT_BIN = 'node_modules/onnxruntime-node/bin/napi-v6';
 const TOP_LEVEL = ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'dist', 'media', 'models'];
 
 const root = process.cwd();
-const target = process.argv[2] ?? 'linux-x64';
+const args = process.argv.slice(2);
+const outIndex = args.indexOf('--out');
+const outArg = outIndex >= 0 ? args.splice(outIndex, 2)[1] : undefined;
+const target = args[0] ?? 'linux-x64';
 const spec = TARGETS[target];
 if (!spec) fail(2, `Unknown target "${target}". Supported: ${Object.keys(TARGETS).join(', ')}.`);
 const missing = [path.join(ORT_BIN, spec.ort), path.join('node_modules', spec.lancedb), 'dist/extension.js']
@@ -106,7 +110,7 @@ writeFileSync(ignoreFile, [
   ...otherLance.map((l) => `node_modules/${l}/**`),
 ].join('\n') + '\n');
 
-const out = path.join(root, `clara-code-${target}.vsix`);
+const out = path.resolve(outArg ?? path.join(root, `clara-code-${target}.vsix`));
 const partial = path.join(stage, 'out.vsix'); // renamed into place when complete, so no reader sees half a file
 const vsce = path.join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
 try {
