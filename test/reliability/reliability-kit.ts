@@ -104,7 +104,8 @@ export async function snapshotOf(engine: ClaraEngine, withMemories = true): Prom
     const vectors = await engine.store.memories(chunks.map((c) => c.id));
     keys.forEach((k, i) => memories.set(k, vectors[i]));
   }
-  const files = [...(await engine.store.fileRecords()).values()]
+  // The store's own folder is recorded as skipped only when it lives inside the workspace (the CLI's .clara/).
+  const files = [...(await engine.store.fileRecords()).values()].filter((f) => f.reason !== 'the index store')
     .map((f) => (f.status === 'indexed' ? `${f.path}:indexed:${f.chunks}` : `${f.path}:skipped:${f.reason}`)).sort();
   return { chunks: keys.sort(), files, memories };
 }
