@@ -101,7 +101,7 @@ export class ChatPanel implements vscode.Disposable {
     } catch (err) {
       const message = (err as Error).message;
       this.log.error(`question failed: ${message}`);
-      this.post({ type: 'answerError', askId, message });
+      this.post(askId === -1 ? { type: 'answerError', askId, message, question } : { type: 'answerError', askId, message });
     } finally {
       if (this.askId === askId) this.askId = undefined;
     }

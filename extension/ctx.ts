@@ -33,7 +33,7 @@ export class Ctx {
       const first = this.session.folder?.uri.toString();
       if (first === indexedRoot) return;
       indexedRoot = first;
-      this.runInBackground('switching folders', this.session.reopen().then(() => this.session.start()));
+      this.runInBackground('switching folders', this.session.reopen());
     }));
     this.pushCleanup(vscode.workspace.onDidChangeTextDocument((e) => {
       if (e.document.uri.scheme === 'file' && e.contentChanges.length > 0) this.session.noteTyping();

@@ -130,7 +130,13 @@ export class EngineSession implements vscode.Disposable {
     this.failure = undefined;
     this.client?.resetRestartBudget();
     const engine = await this.engine();
-    const summary = await engine.indexAll();
+    let summary;
+    try {
+      summary = await engine.indexAll();
+    } catch (err) {
+      if (this.client !== engine) return; // the engine was reopened meanwhile (settings changed); the new one indexes
+      throw err;
+    }
     this.log.info(`indexed: ${JSON.stringify(summary)}`);
     await this.refreshState();
   }
@@ -178,7 +184,10 @@ export class EngineSession implements vscode.Disposable {
     }, 1500);
   }
 
-  /** Settings the engine was opened with changed: close it and open again with the new options. */
+  /**
+   * Settings the engine was opened with (or the folder) changed: close it and start again with the new options.
+   * Starting runs an index pass, because excludes and size limits change which files belong in the index.
+   */
   async reopen(): Promise<void> {
     const old = this.client;
     this.client = undefined;
@@ -186,13 +195,19 @@ export class EngineSession implements vscode.Disposable {
     this.state = null;
     this.lastRetrieval = undefined;
     await old?.dispose();
-    if (old && this.availability().canAsk) await this.engine();
-    else this.stateEmitter.fire();
+    await this.start();
+  }
+
+  /** Closes the engine cleanly (deactivate awaits this; the store's writer lock is released). */
+  async shutdown(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    await client?.dispose();
   }
 
   dispose(): void {
     if (this.typingTimer) clearTimeout(this.typingTimer);
-    void this.client?.dispose();
+    void this.shutdown();
     for (const e of [this.stateEmitter, this.progressEmitter, this.retrievalEmitter, this.tokenEmitter]) e.dispose();
   }
 }

@@ -3,8 +3,11 @@ import * as vscode from 'vscode';
 import { commands } from './commands';
 import { Ctx } from './ctx';
 
+let current: Ctx | undefined;
+
 export function activate(extension: vscode.ExtensionContext): void {
   const ctx = new Ctx(extension);
+  current = ctx;
   for (const [name, make] of Object.entries(commands)) {
     ctx.pushCleanup(vscode.commands.registerCommand(name, make(ctx)));
   }
@@ -12,6 +15,8 @@ export function activate(extension: vscode.ExtensionContext): void {
   ctx.runInBackground('starting the engine', ctx.session.start());
 }
 
-export function deactivate(): void {
-  // Everything is owned by extension.subscriptions (Ctx.pushCleanup); VS Code disposes it.
+/** Waits for the engine to close (VS Code allows a few seconds); everything else is owned by the subscriptions. */
+export async function deactivate(): Promise<void> {
+  await current?.session.shutdown();
+  current = undefined;
 }

@@ -46,7 +46,8 @@ export type HostToChat =
       totalMs: number;
       stopped: boolean;
     }
-  | { type: 'answerError'; askId: number; message: string }
+  /** `question` is set when the question failed before answerStart (the engine could not be opened). */
+  | { type: 'answerError'; askId: number; message: string; question?: string }
   /** Whether a question can be asked now, and why not (untrusted workspace, no folder, engine failed). */
   | { type: 'availability'; canAsk: boolean; reason?: string }
   /** Another surface (the command palette) asked a question: put it in the box and send it. */
@@ -132,7 +133,8 @@ export function isHostToChat(v: unknown): v is HostToChat {
       return isNum(v.askId) && typeof v.answer === 'string' && Array.isArray(v.citations) && Array.isArray(v.sources)
         && v.sources.every(isChatSource) && typeof v.abstained === 'boolean' && isNum(v.totalMs)
         && typeof v.stopped === 'boolean';
-    case 'answerError': return isNum(v.askId) && typeof v.message === 'string';
+    case 'answerError':
+      return isNum(v.askId) && typeof v.message === 'string' && (v.question === undefined || typeof v.question === 'string');
     case 'availability': return typeof v.canAsk === 'boolean' && (v.reason === undefined || typeof v.reason === 'string');
     case 'prefill': return typeof v.question === 'string';
     default: return false;

@@ -133,6 +133,11 @@ test('availability, errors, stopped answers and malformed messages', async () =>
   await p.send(done(4, 'partial', { stopped: true, sources: [] }));
   assert.match(await p.page.locator('section.turn').last().getAttribute('class') ?? '', /\bstopped\b/);
 
+  await p.send({ type: 'answerError', askId: -1, message: 'CLaRa could not open its engine: no bundle', question: 'q3' });
+  const failed = p.page.locator('section.turn').last();
+  assert.equal(await failed.locator('.question').innerText(), 'q3', 'a question that failed before starting keeps its text');
+  assert.match(await failed.locator('.meta .error').innerText(), /could not open its engine/);
+
   const turns = await p.page.locator('section.turn').count();
   for (const bad of [null, 'answerStart', { type: 'answerStart' }, { type: 'answerToken', askId: '4', text: 1 },
     { type: 'answerDone', askId: 4 }, { type: 'nonsense' }, { type: 'prefill' }]) await p.send(bad);

@@ -165,7 +165,7 @@ function onMessage(m: HostToChat): void {
     case 'answerError': {
       const t = turnFor(m.askId);
       if (t) Object.assign(t, { status: 'error', error: m.message });
-      else state.turns.push({ askId: m.askId, question: '', answer: '', sources: [], status: 'error', error: m.message });
+      else state.turns.push({ askId: m.askId, question: m.question ?? '', answer: '', sources: [], status: 'error', error: m.message });
       break;
     }
     case 'availability':
