@@ -7,7 +7,7 @@ type Cmd = (...args: unknown[]) => unknown;
 export const commands: Record<string, (ctx: Ctx) => Cmd> = {
   'clara.ask': (ctx) => (question?: unknown) => ctx.chat.show(typeof question === 'string' ? question : undefined),
 
-  'clara.reindexWorkspace': (ctx) => () => withProgress('CLaRa: indexing the workspace', ctx, () => ctx.session.reindexWorkspace()),
+  'clara.reindexWorkspace': (ctx) => () => withProgress('indexing the workspace', ctx, () => ctx.session.reindexWorkspace()),
 
   'clara.reindexFile': (ctx) => (uri?: unknown) => {
     const target = uri instanceof vscode.Uri ? uri : vscode.window.activeTextEditor?.document.uri;
@@ -15,7 +15,7 @@ export const commands: Record<string, (ctx: Ctx) => Cmd> = {
       void vscode.window.showWarningMessage('CLaRa: open a file from the workspace to reindex it.');
       return;
     }
-    return withProgress(`CLaRa: indexing ${vscode.workspace.asRelativePath(target)}`, ctx, () => ctx.session.reindexFile(target.fsPath));
+    return withProgress(`indexing ${vscode.workspace.asRelativePath(target)}`, ctx, () => ctx.session.reindexFile(target.fsPath));
   },
 
   'clara.pauseIndexing': (ctx) => () => guard(ctx, 'pausing indexing', () => ctx.session.pause()),
@@ -30,7 +30,14 @@ export const commands: Record<string, (ctx: Ctx) => Cmd> = {
   'clara.showInspector': () => () => vscode.commands.executeCommand('clara.inspector.focus'),
 };
 
+/** Runs a command's work; a refusal the user can fix (Restricted Mode, no folder) is a warning, a failure an error. */
 async function guard(ctx: Ctx, what: string, work: () => Promise<void>): Promise<void> {
+  const availability = ctx.session.availability();
+  if (!availability.canAsk && !ctx.session.hasFailed) {
+    ctx.log.info(`${what}: not now — ${availability.reason}`);
+    void vscode.window.showWarningMessage(`CLaRa: ${availability.reason}`);
+    return;
+  }
   try {
     await work();
   } catch (err) {
@@ -39,6 +46,6 @@ async function guard(ctx: Ctx, what: string, work: () => Promise<void>): Promise
   }
 }
 
-function withProgress(title: string, ctx: Ctx, work: () => Promise<void>): Thenable<void> {
-  return vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title }, () => guard(ctx, title, work));
+function withProgress(what: string, ctx: Ctx, work: () => Promise<void>): Thenable<void> {
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `CLaRa: ${what}` }, () => guard(ctx, what, work));
 }

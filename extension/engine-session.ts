@@ -47,6 +47,11 @@ export class EngineSession implements vscode.Disposable {
     return vscode.workspace.workspaceFolders?.[0];
   }
 
+  /** The engine failed to open or its worker gave up; an explicit reindex tries again. */
+  get hasFailed(): boolean {
+    return this.failure !== undefined;
+  }
+
   availability(): Availability {
     if (!vscode.workspace.isTrusted) {
       return { canAsk: false, reason: 'This workspace is in Restricted Mode. Trust it to let CLaRa index and answer.' };
