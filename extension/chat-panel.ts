@@ -9,11 +9,21 @@ import { openRange } from './open-range';
 import { isChatToHost, type ChatSource, type ChatToHost, type HostToChat } from './shared/webview-protocol';
 import { webviewHtml, webviewOptions } from './webview-assets';
 
+/** The latest question's messages so far, replayed when the webview (re)loads: a hidden panel drops its DOM. */
+interface CurrentAnswer {
+  askId: number;
+  question: string;
+  text: string;
+  end?: HostToChat;
+  /** The end message reached a live webview; nothing is left to replay. */
+  delivered?: boolean;
+}
+
 export class ChatPanel implements vscode.Disposable {
   static readonly viewType = 'clara.chat';
   private panel: vscode.WebviewPanel | undefined;
   private readonly disposables: vscode.Disposable[] = [];
-  private askId: number | undefined;
+  private current: CurrentAnswer | undefined;
   private stopped = false;
   /** A question asked before the webview said 'ready'. */
   private pendingQuestion: string | undefined;
@@ -25,9 +35,15 @@ export class ChatPanel implements vscode.Disposable {
   ) {
     this.disposables.push(
       session.onToken(({ askId, text }) => {
-        if (askId === this.askId) this.post({ type: 'answerToken', askId, text });
+        if (askId !== this.current?.askId || this.current.end) return;
+        this.current.text += text;
+        this.post({ type: 'answerToken', askId, text });
       }),
       session.onDidChangeState(() => this.postAvailability()),
+      // After a window reload VS Code recreates the panel; its webview state still holds the session's history.
+      vscode.window.registerWebviewPanelSerializer(ChatPanel.viewType, {
+        deserializeWebviewPanel: async (panel: vscode.WebviewPanel) => this.attach(panel),
+      }),
     );
   }
 
@@ -35,21 +51,27 @@ export class ChatPanel implements vscode.Disposable {
   show(question?: string): void {
     if (question) this.pendingQuestion = question;
     if (this.panel) {
+      const loaded = this.panel.visible; // a hidden panel reloads its webview on reveal and says 'ready' again
       this.panel.reveal(vscode.ViewColumn.Beside);
-      this.flushPending();
+      if (loaded) this.flushPending();
       return;
     }
-    const panel = vscode.window.createWebviewPanel(ChatPanel.viewType, 'CLaRa: Ask', vscode.ViewColumn.Beside, {
+    this.attach(vscode.window.createWebviewPanel(ChatPanel.viewType, 'CLaRa: Ask', vscode.ViewColumn.Beside, {
       ...webviewOptions(this.extensionUri),
-      // The session history lives in the webview's state (getState/setState), so the DOM may be dropped when hidden.
+      // History lives in the webview state and the host replays the current answer on 'ready', so the DOM may go.
       retainContextWhenHidden: false,
-    });
+    }));
+  }
+
+  private attach(panel: vscode.WebviewPanel): void {
+    this.panel?.dispose();
+    panel.webview.options = webviewOptions(this.extensionUri);
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'clara.svg');
     panel.webview.html = webviewHtml(panel.webview, this.extensionUri, 'chat');
     const subs = [
       panel.webview.onDidReceiveMessage((m: unknown) => this.onMessage(m)),
       panel.onDidDispose(() => {
-        this.panel = undefined;
+        if (this.panel === panel) this.panel = undefined;
         for (const s of subs) s.dispose();
       }),
     ];
@@ -58,6 +80,19 @@ export class ChatPanel implements vscode.Disposable {
 
   private post(message: HostToChat): void {
     void this.panel?.webview.postMessage(message);
+  }
+
+  /** Brings a freshly loaded webview up to date with the current answer (its handlers are idempotent). */
+  private replay(): void {
+    const c = this.current;
+    if (!c || c.delivered) return;
+    this.post({ type: 'answerStart', askId: c.askId, question: c.question });
+    if (c.text && !c.end) this.post({ type: 'answerToken', askId: c.askId, text: c.text });
+    if (c.end) this.postEnd(c);
+  }
+
+  private postEnd(c: CurrentAnswer): void {
+    void this.panel?.webview.postMessage(c.end).then((ok) => { if (ok) c.delivered = true; });
   }
 
   private postAvailability(): void {
@@ -78,7 +113,7 @@ export class ChatPanel implements vscode.Disposable {
     }
     const msg: ChatToHost = m;
     switch (msg.type) {
-      case 'ready': this.postAvailability(); this.flushPending(); return;
+      case 'ready': this.postAvailability(); this.replay(); this.flushPending(); return;
       case 'ask': void this.ask(msg.question); return;
       case 'stop': void this.stop(); return;
       case 'open': void openRange(msg.target, this.log); return;
@@ -88,30 +123,36 @@ export class ChatPanel implements vscode.Disposable {
   }
 
   private async ask(question: string): Promise<void> {
-    if (this.askId !== undefined) await this.stop();
+    if (this.current && !this.current.end) await this.stop();
     let askId = -1;
     try {
       const started = await this.session.ask(question);
       askId = started.askId;
-      this.askId = askId;
+      this.current = { askId, question, text: '' };
       this.stopped = false;
       this.post({ type: 'answerStart', askId, question });
       const result = await started.result;
-      this.post(answerDone(askId, result, this.stopped));
+      this.finish(askId, answerDone(askId, result, this.stopped));
     } catch (err) {
       const message = (err as Error).message;
       this.log.error(`question failed: ${message}`);
-      this.post(askId === -1 ? { type: 'answerError', askId, message, question } : { type: 'answerError', askId, message });
-    } finally {
-      if (this.askId === askId) this.askId = undefined;
+      this.finish(askId, askId === -1 ? { type: 'answerError', askId, message, question } : { type: 'answerError', askId, message });
     }
   }
 
+  private finish(askId: number, end: HostToChat): void {
+    const c = this.current?.askId === askId ? this.current : undefined;
+    if (!c) { this.post(end); return; }
+    c.end = end;
+    this.postEnd(c);
+  }
+
   private async stop(): Promise<void> {
-    if (this.askId === undefined) return;
+    const c = this.current;
+    if (!c || c.end) return;
     this.stopped = true;
     try {
-      await this.session.stopAsk(this.askId);
+      await this.session.stopAsk(c.askId);
     } catch (err) {
       this.log.warn(`stopping the answer failed: ${(err as Error).message}`);
     }

@@ -164,6 +164,15 @@ test('history survives a reload through getState/setState; screenshots in light 
   await turn.locator('.answer .chip[data-n="1"]').click();
   assert.deepEqual((await p.posted()).at(-1), { type: 'open', target: { path: 'src/config/loader.py', startLine: 12, endLine: 40 } });
   await p.screenshot('chat-dark');
+
+  // The host replays the current answer on 'ready' (a hidden panel lost its DOM): no duplicate turn appears.
+  await p.send({ type: 'answerStart', askId: 7, question: 'Where is the configuration loaded?' });
+  await p.send({ type: 'answerToken', askId: 7, text: answer });
+  assert.equal(await turn.count(), 1);
+  assert.match(await turn.getAttribute('class') ?? '', /streaming/);
+  await p.send(done(7, answer));
+  assert.equal(await turn.count(), 1);
+  assert.equal(await turn.locator('.sources .path').count(), 2);
   await p.page.click('.clear-history');
   assert.equal(await p.page.locator('section.turn').count(), 0);
   assert.deepEqual(await p.state(), { turns: [], draft: '' });

@@ -146,9 +146,14 @@ function renderSoon(): void {
 
 function onMessage(m: HostToChat): void {
   switch (m.type) {
-    case 'answerStart':
-      state.turns.push({ askId: m.askId, question: m.question, answer: '', sources: [], status: 'streaming' });
+    case 'answerStart': {
+      // The host replays the current answer when this page (re)loads: restart that turn instead of adding one.
+      const last = state.turns[state.turns.length - 1];
+      const fresh: Turn = { askId: m.askId, question: m.question, answer: '', sources: [], status: 'streaming' };
+      if (last && last.askId === m.askId && last.question === m.question) state.turns[state.turns.length - 1] = fresh;
+      else state.turns.push(fresh);
       break;
+    }
     case 'answerToken': {
       const t = turnFor(m.askId);
       if (!t || t.status !== 'streaming') return;
