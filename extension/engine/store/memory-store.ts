@@ -105,7 +105,13 @@ export class MemoryStore implements MemoryReader {
       rebuilt = mismatch;
       db.close();
     } catch (err) {
-      rebuilt = `the store could not be read (${(err as Error).message.split('\n')[0]}); rebuilding it`;
+      const reason = (err as Error).message.split('\n')[0];
+      // Access and resource errors are not damage: removing the store would throw a good index away (another user's
+      // index, a read-only share, too many open files). Refuse clearly and leave it as it is.
+      if (/permission denied|os error (1|13|24)\b|EACCES|EPERM|EMFILE|ENFILE|too many open files/i.test(reason)) {
+        throw new Error(`the index at ${dbDir} cannot be read (${reason}); it is left as it is`);
+      }
+      rebuilt = `the store could not be read (${reason}); rebuilding it`;
     }
     await rm(dbDir, { recursive: true, force: true });
     await mkdir(dbDir, { recursive: true });
