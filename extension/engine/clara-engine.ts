@@ -125,8 +125,9 @@ class Engine implements ClaraEngine {
           report({ ...this.progress, phase: 'idle', message: 'cancelled; the next run resumes where this one stopped' });
           throw new CancelledError('indexing cancelled; committed files are kept and the next run resumes');
         }
-        report({ ...this.progress, phase: 'error', message: (err as Error).message });
-        throw err;
+        const clear = storageError(err, this.options.storeDir);
+        report({ ...this.progress, phase: 'error', message: clear.message });
+        throw clear;
       } finally {
         external?.removeEventListener('abort', onAbort);
         this.running = null;
@@ -233,4 +234,22 @@ class Engine implements ClaraEngine {
     this.store.close();
     if (this.events.ownsBundle) await this.bundle.close();
   }
+}
+
+/**
+ * A full disk or an unwritable index folder surfaces from LanceDB or fs as a long low-level message; the user needs
+ * to know which folder, what is wrong, and that nothing indexed is lost. Other errors pass through unchanged.
+ */
+function storageError(err: unknown, storeDir: string): Error {
+  const message = err instanceof Error ? err.message : String(err);
+  const first = message.split('\n')[0];
+  if (/no space left on device|ENOSPC|os error 28\b|quota exceeded|EDQUOT/i.test(message)) {
+    return new Error(`no space left on the disk holding the index (${storeDir}); indexing stopped — what was indexed ` +
+      `is kept and the next run resumes once there is space (${first.slice(0, 200)})`);
+  }
+  if (/EROFS|read-only file system|os error 30\b/i.test(message)) {
+    return new Error(`the index folder ${storeDir} is on a read-only file system; indexing stopped — what was indexed ` +
+      `is kept and search still works (${first.slice(0, 200)})`);
+  }
+  return err instanceof Error ? err : new Error(message);
 }
