@@ -43,6 +43,8 @@ export class EngineClient extends EventEmitter<EngineClientEvents> {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private lastOpen: EngineOptions | undefined;
+  /** The current worker answered 'open' successfully. */
+  private opened = false;
   private deaths: number[] = [];
   private disposed = false;
 
@@ -52,13 +54,15 @@ export class EngineClient extends EventEmitter<EngineClientEvents> {
 
   /** Starts the worker (if needed) and opens the engine on `options`. */
   async open(options: EngineOptions): Promise<void> {
-    this.lastOpen = options;
+    this.lastOpen = options; // kept even if this open fails: a restarted worker retries it
+    this.opened = false;
     this.ensureWorker();
     await this.request({ type: 'open', options });
+    this.opened = true;
   }
 
   get isOpen(): boolean {
-    return this.worker !== undefined && this.lastOpen !== undefined;
+    return this.worker !== undefined && this.opened;
   }
 
   state(): Promise<IndexState> {
@@ -163,6 +167,7 @@ export class EngineClient extends EventEmitter<EngineClientEvents> {
   private onExit(worker: Worker, code: number): void {
     if (this.worker !== worker) return; // an old worker we already replaced or terminated
     this.worker = undefined;
+    this.opened = false;
     if (this.disposed) return;
     const message = `CLaRa engine worker stopped unexpectedly (exit code ${code})`;
     this.failAll(`${message}; the request was lost`);

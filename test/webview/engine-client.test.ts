@@ -51,6 +51,7 @@ test('a bundle that does not load is a clear error, and the client stays usable'
       client.open({ root: repo.root, storeDir: store.dir, bundleDir: repo.abs('src'), executionProvider: 'cpu' }),
       (err: Error) => /manifest|bundle/i.test(err.message),
     );
+    assert.equal(client.isOpen, false, 'a failed open leaves the client not open, so the shell opens again');
     await assert.rejects(client.search('anything'), (err: Error) => err.message.length > 0, 'a request before a successful open is refused by the worker');
   } finally {
     await client.dispose();
@@ -90,6 +91,7 @@ test('open, index, ask: tokens arrive as events of this ask id and add up to the
   const client = new EngineClient(WORKER);
   try {
     await client.open({ root: repo.root, storeDir: store.dir, bundleDir: bundleUnderTest(), executionProvider: 'cpu', topK: 3 });
+    assert.equal(client.isOpen, true);
     const summary = await client.indexAll();
     assert.ok(summary.filesIndexed > 0);
     const state = await client.state();
