@@ -61,9 +61,9 @@ export class Config {
     };
   }
 
-  /** True when a change to these settings needs the engine reopened with new options. */
+  /** True when a change needs the engine reopened with new options (topK is not: every ask passes it). */
   static affectsEngine(e: vscode.ConfigurationChangeEvent): boolean {
-    return ['clara.topK', 'clara.executionProvider', 'clara.maxFileSizeBytes', 'clara.lexicalFusion', 'clara.modelPath',
+    return ['clara.executionProvider', 'clara.maxFileSizeBytes', 'clara.lexicalFusion', 'clara.modelPath',
       'files.exclude'].some((s) => e.affectsConfiguration(s));
   }
 }
