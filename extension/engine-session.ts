@@ -30,11 +30,14 @@ export class EngineSession implements vscode.Disposable {
   private readonly progressEmitter = new vscode.EventEmitter<IndexProgress>();
   private readonly retrievalEmitter = new vscode.EventEmitter<Retrieval>();
   private readonly tokenEmitter = new vscode.EventEmitter<{ askId: number; text: string }>();
+  private readonly clearedEmitter = new vscode.EventEmitter<void>();
   /** Index state, availability or failure changed. */
   readonly onDidChangeState = this.stateEmitter.event;
   readonly onProgress = this.progressEmitter.event;
   readonly onRetrieval = this.retrievalEmitter.event;
   readonly onToken = this.tokenEmitter.event;
+  /** The index was cleared: retrieved memories shown anywhere point at nothing now. */
+  readonly onDidClear = this.clearedEmitter.event;
 
   constructor(
     private readonly extensionPath: string,
@@ -161,6 +164,7 @@ export class EngineSession implements vscode.Disposable {
   async clear(): Promise<void> {
     await (await this.engine()).simple('clear');
     this.lastRetrieval = undefined;
+    this.clearedEmitter.fire();
     await this.refreshState();
   }
 
@@ -213,7 +217,7 @@ export class EngineSession implements vscode.Disposable {
   dispose(): void {
     if (this.typingTimer) clearTimeout(this.typingTimer);
     void this.shutdown();
-    for (const e of [this.stateEmitter, this.progressEmitter, this.retrievalEmitter, this.tokenEmitter]) e.dispose();
+    for (const e of [this.stateEmitter, this.progressEmitter, this.retrievalEmitter, this.tokenEmitter, this.clearedEmitter]) e.dispose();
   }
 }
 

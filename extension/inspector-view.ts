@@ -23,6 +23,7 @@ export class InspectorView implements vscode.WebviewViewProvider, vscode.Disposa
       session.onDidChangeState(() => this.postState()),
       session.onProgress((progress) => this.post({ type: 'progress', progress })),
       session.onRetrieval((r) => void this.postRetrieval(r)),
+      session.onDidClear(() => this.post({ type: 'retrieval', question: null, hits: [] })),
     );
   }
 

@@ -74,7 +74,8 @@ export interface InspectorHit extends SearchHit {
 }
 
 export type HostToInspector =
-  | { type: 'retrieval'; question: string; hits: InspectorHit[] }
+  /** `question: null` (with no hits) clears the list, e.g. after Clear Index. */
+  | { type: 'retrieval'; question: string | null; hits: InspectorHit[] }
   | { type: 'indexState'; state: IndexState | null; note?: string }
   | { type: 'progress'; progress: IndexProgress };
 
@@ -173,7 +174,8 @@ function isProgress(v: unknown): v is IndexProgress {
 export function isHostToInspector(v: unknown): v is HostToInspector {
   if (!isRecord(v)) return false;
   switch (v.type) {
-    case 'retrieval': return typeof v.question === 'string' && Array.isArray(v.hits) && v.hits.every(isInspectorHit);
+    case 'retrieval':
+      return (typeof v.question === 'string' || v.question === null) && Array.isArray(v.hits) && v.hits.every(isInspectorHit);
     case 'indexState': return (v.state === null || isIndexState(v.state)) && (v.note === undefined || typeof v.note === 'string');
     case 'progress': return isProgress(v.progress);
     default: return false;

@@ -121,6 +121,11 @@ test('retrieved memories: ranks, score bars, cited and stale marks, previews fro
   assert.equal(await rows.count(), 3, 'malformed messages change nothing');
   assert.equal(await p.page.innerText('.retrieval .question'), 'Where is the configuration loaded?');
   assert.equal((await p.posted()).length, count);
+
+  await p.send({ type: 'retrieval', question: null, hits: [] }); // what the host sends after Clear Index
+  assert.equal(await rows.count(), 0);
+  assert.match(await p.page.innerText('.retrieval'), /Ask a question/);
+  assert.deepEqual(await p.state(), { question: null, hits: [] });
   await p.page.close();
 });
 
