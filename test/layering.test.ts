@@ -122,3 +122,17 @@ test('tsconfig.webview.json accepts the DOM and rejects Node globals', () => {
   assert.equal(node.ok, false);
   assert.match(node.output, /Cannot find name 'Buffer'/);
 });
+
+test('webview stylesheets take every colour from --vscode-* theme variables', () => {
+  const cssFiles = (dir: string): string[] => readdirSync(dir).flatMap((e) => {
+    const p = path.join(dir, e);
+    return statSync(p).isDirectory() ? cssFiles(p) : p.endsWith('.css') ? [p] : [];
+  });
+  const literal = /#[0-9a-fA-F]{3,8}\b|\b(?:rgba?|hsla?)\(|:\s*(?:white|black|red|green|blue|gray|grey|orange|yellow)\b/;
+  const bad: string[] = [];
+  for (const f of cssFiles(path.join(root, 'webview'))) {
+    readFileSync(f, 'utf8').split('\n').forEach((line, i) => { if (literal.test(line)) bad.push(`${rel(f)}:${i + 1}: ${line.trim()}`); });
+  }
+  assert.deepEqual(bad, []);
+  assert.ok(cssFiles(path.join(root, 'webview')).length >= 3, 'the scan saw the stylesheets');
+});
