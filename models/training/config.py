@@ -1,0 +1,130 @@
+"""Training configurations: one dataclass per run, named tiny / small / base (see docs/MODEL.md)."""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+
+@dataclass
+class CorpusConfig:
+    # Sources: 'stdlib' (this interpreter's standard library), 'npm:NAME@VERSION', 'deb:PACKAGE' (apt-get download).
+    sources: list[str] = field(default_factory=lambda: ["stdlib"])
+    max_files: int = 400          # per source, after sorting (keeps runs reproducible and bounded)
+    max_bytes: int = 4_000_000    # per source
+    max_file_bytes: int = 200_000  # generated / minified giants teach nothing
+    heldout_fraction: float = 0.05  # files kept out of training, for abstain calibration and held-out metrics
+
+
+@dataclass
+class ModelConfig:
+    vocab_size: int = 8192
+    doc_max_tokens: int = 256
+    query_max_tokens: int = 64
+    compression_rate: int = 16
+    enc_dim: int = 128
+    enc_layers: int = 2
+    enc_heads: int = 4
+    gen_dim: int = 128
+    gen_layers: int = 2
+    gen_heads: int = 4
+    max_blocks: int = 5
+    max_prompt_tokens: int = 48
+    max_answer_tokens: int = 40
+    dropout: float = 0.0
+
+    @property
+    def mem_tokens(self) -> int:
+        return self.doc_max_tokens // self.compression_rate
+
+    @property
+    def max_context(self) -> int:
+        # memory blocks + prompt + answer (+ eos), rounded up so cached decoding never runs out of positions
+        need = self.max_blocks * self.mem_tokens + self.max_prompt_tokens + self.max_answer_tokens + 1
+        return ((need + 63) // 64) * 64
+
+
+@dataclass
+class StageConfig:
+    steps: int
+    batch_size: int
+    lr: float
+
+
+@dataclass
+class TrainConfig:
+    name: str
+    corpus: CorpusConfig
+    model: ModelConfig
+    pretrain_gen: StageConfig   # generator next-token pretraining on code
+    scp: StageConfig            # salient compressor pretraining: CE + lambda * MSE, one memory block
+    instruct: StageConfig       # k blocks (gold + same-repo hard negatives), answer cites [n]
+    e2e: StageConfig            # frozen compressor, query reasoner + generator through straight-through top-k
+    mse_lambda: float = 0.1
+    topk_tau: float = 0.02
+    topk_k: int = 5
+    pool_size: int = 20
+    seed: int = 1234
+    # 1 thread: on 2 cores shared with other jobs a second thread mostly spins (measured 0.45 s vs 1.5-4 s per tiny
+    # SCP step at load average 9); override with CLARA_THREADS.
+    threads: int = 1
+    max_samples_per_chunk: int = 12
+    prompt_template: str = "<s>question: {question}\nanswer:"
+    doc_template: str = "{path}\n{code}"
+    max_new_tokens: int = 40
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def tiny() -> TrainConfig:
+    return TrainConfig(
+        name="tiny",
+        corpus=CorpusConfig(sources=["stdlib"], max_files=160, max_bytes=1_500_000),
+        model=ModelConfig(vocab_size=8192, enc_dim=128, enc_layers=2, enc_heads=4, gen_dim=128, gen_layers=2,
+                          gen_heads=4),
+        pretrain_gen=StageConfig(steps=150, batch_size=16, lr=2e-3),
+        scp=StageConfig(steps=400, batch_size=32, lr=1.5e-3),
+        instruct=StageConfig(steps=150, batch_size=16, lr=1e-3),
+        e2e=StageConfig(steps=150, batch_size=16, lr=5e-4),
+    )
+
+
+def small() -> TrainConfig:
+    """The shipped default: CPU, about an hour of training on 2 shared cores."""
+    return TrainConfig(
+        name="small",
+        corpus=CorpusConfig(
+            sources=["stdlib", "deb:python3-click", "deb:python3-jinja2", "npm:rxjs@7.8.1", "npm:lodash@4.17.21",
+                     "npm:axios@1.7.9", "npm:immer@10.1.1", "npm:zod@3.23.8", "deb:golang-1.19-src"],
+            max_files=500, max_bytes=3_000_000),
+        model=ModelConfig(vocab_size=16384, enc_dim=256, enc_layers=4, enc_heads=4, gen_dim=256, gen_layers=3,
+                          gen_heads=4),
+        pretrain_gen=StageConfig(steps=200, batch_size=32, lr=1e-3),
+        scp=StageConfig(steps=700, batch_size=32, lr=8e-4),
+        instruct=StageConfig(steps=250, batch_size=16, lr=5e-4),
+        e2e=StageConfig(steps=250, batch_size=16, lr=3e-4),
+    )
+
+
+def base() -> TrainConfig:
+    """GPU config (not run on CPU): d512 x 8 layers, 32k vocab, ~20 minutes on one H100/H200."""
+    return TrainConfig(
+        name="base",
+        corpus=CorpusConfig(sources=small().corpus.sources, max_files=20000, max_bytes=200_000_000),
+        model=ModelConfig(vocab_size=32768, enc_dim=512, enc_layers=8, enc_heads=8, gen_dim=512, gen_layers=8,
+                          gen_heads=8),
+        pretrain_gen=StageConfig(steps=20000, batch_size=64, lr=6e-4),
+        scp=StageConfig(steps=40000, batch_size=64, lr=4e-4),
+        instruct=StageConfig(steps=8000, batch_size=32, lr=3e-4),
+        e2e=StageConfig(steps=8000, batch_size=32, lr=2e-4),
+        threads=8,
+    )
+
+
+CONFIGS = {"tiny": tiny, "small": small, "base": base}
+
+
+def get_config(name: str) -> TrainConfig:
+    if name not in CONFIGS:
+        raise SystemExit(f"unknown config {name!r}; choose one of {sorted(CONFIGS)}")
+    return CONFIGS[name]()

@@ -1,0 +1,151 @@
+"""The three CLaRa networks at small scale, as separate small transformers (see MODEL_CARD.md for why):
+- MemoryEncoder: bidirectional encoder; L learned memory slots appended after the tokens; the memory is the final
+  hidden states at the slots. Used twice: compressor (chunks) and query reasoner (questions, initialised from it).
+- Generator: causal decoder reading k memory blocks (linear projector + block embedding) then the prompt, with a
+  KV cache so one exported graph serves prefill and decoding."""
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+NEG = -1e4  # additive mask value; finite so bf16/fp16 stay finite and ONNX export is simple
+
+
+class Attention(nn.Module):
+    def __init__(self, dim: int, heads: int):
+        super().__init__()
+        self.heads, self.head_dim = heads, dim // heads
+        self.qkv = nn.Linear(dim, 3 * dim)
+        self.out = nn.Linear(dim, dim)
+
+    def forward(self, x, bias, past_k=None, past_v=None):
+        # x (B, N, C); bias broadcastable to (B, H, N, P+N)
+        B, N, C = x.shape
+        q, k, v = self.qkv(x).split(C, dim=2)
+        q = q.view(B, N, self.heads, self.head_dim).transpose(1, 2)  # (B, H, N, hd)
+        k = k.view(B, N, self.heads, self.head_dim).transpose(1, 2)
+        v = v.view(B, N, self.heads, self.head_dim).transpose(1, 2)
+        if past_k is not None:
+            k = torch.cat([past_k, k], dim=2)  # (B, H, P+N, hd)
+            v = torch.cat([past_v, v], dim=2)
+        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(self.head_dim)) + bias
+        att = att.softmax(dim=-1)
+        y = (att @ v).transpose(1, 2).reshape(B, N, C)
+        return self.out(y), k, v
+
+
+class Block(nn.Module):
+    def __init__(self, dim: int, heads: int):
+        super().__init__()
+        self.ln1, self.ln2 = nn.LayerNorm(dim), nn.LayerNorm(dim)
+        self.attn = Attention(dim, heads)
+        self.mlp = nn.Sequential(nn.Linear(dim, 4 * dim), nn.GELU(), nn.Linear(4 * dim, dim))
+
+    def forward(self, x, bias, past_k=None, past_v=None):
+        a, k, v = self.attn(self.ln1(x), bias, past_k, past_v)
+        x = x + a
+        x = x + self.mlp(self.ln2(x))
+        return x, k, v
+
+
+class MemoryEncoder(nn.Module):
+    def __init__(self, vocab: int, dim: int, layers: int, heads: int, max_tokens: int, mem_tokens: int):
+        super().__init__()
+        self.tok = nn.Embedding(vocab, dim)
+        self.pos = nn.Embedding(max_tokens, dim)
+        # Slot embeddings carry no token position, so the memory does not depend on how much padding follows.
+        self.mem = nn.Parameter(torch.randn(mem_tokens, dim) * 0.02)
+        self.blocks = nn.ModuleList([Block(dim, heads) for _ in range(layers)])
+        self.norm = nn.LayerNorm(dim)
+        self.mem_tokens = mem_tokens
+        self.apply(_init)
+
+    def forward(self, input_ids, attention_mask, return_tokens: bool = False):
+        # input_ids, attention_mask (B, T) -> memory (B, L, d) [, token states (B, T, d)]
+        B, T = input_ids.shape
+        pos = torch.arange(T, device=input_ids.device)
+        x = self.tok(input_ids) + self.pos(pos)
+        m = self.mem.unsqueeze(0).expand(B, -1, -1).to(x.dtype)
+        h = torch.cat([x, m], dim=1)  # (B, T+L, d)
+        keep = torch.cat([attention_mask, torch.ones(B, self.mem_tokens, dtype=attention_mask.dtype,
+                                                        device=attention_mask.device)], dim=1)
+        bias = (1.0 - keep.to(h.dtype)).view(B, 1, 1, -1) * NEG
+        for blk in self.blocks:
+            h, _, _ = blk(h, bias)
+        h = self.norm(h)
+        mem = h[:, T:]
+        return (mem, h[:, :T]) if return_tokens else mem
+
+
+class Generator(nn.Module):
+    def __init__(self, vocab: int, dim: int, layers: int, heads: int, enc_dim: int, mem_tokens: int,
+                 max_blocks: int, max_context: int):
+        super().__init__()
+        self.tok = nn.Embedding(vocab, dim)
+        self.pos = nn.Embedding(max_context, dim)
+        self.proj = nn.Linear(enc_dim, dim)           # memory space -> generator width
+        self.block_emb = nn.Embedding(max_blocks, dim)  # which block is [1], [2], ...
+        self.blocks = nn.ModuleList([Block(dim, heads) for _ in range(layers)])
+        self.norm = nn.LayerNorm(dim)
+        self.head = nn.Linear(dim, vocab, bias=False)
+        self.mem_tokens, self.layers, self.heads, self.head_dim = mem_tokens, layers, heads, dim // heads
+        self.apply(_init)
+
+    def forward(self, memory, input_ids, past: list[tuple[torch.Tensor, torch.Tensor]] | None = None):
+        # memory (B, M, d_enc), input_ids (B, S), past[i] = (k, v) each (B, H, P, hd)
+        # -> logits (B, S, V), present list of (B, H, P+M+S, hd)
+        B, M, _ = memory.shape
+        S = input_ids.shape[1]
+        P = past[0][0].shape[2] if past else 0
+        dev = input_ids.device
+        blk_ids = torch.div(torch.arange(M, device=dev), self.mem_tokens, rounding_mode="floor")
+        mem = self.proj(memory) + self.block_emb(blk_ids)
+        x = torch.cat([mem.to(self.tok.weight.dtype), self.tok(input_ids)], dim=1)  # (B, M+S, d)
+        N = M + S
+        qpos = torch.arange(N, device=dev) + P
+        x = x + self.pos(qpos)
+        kpos = torch.arange(P + N, device=dev)
+        bias = (kpos.view(1, -1) > qpos.view(-1, 1)).to(x.dtype) * NEG  # (N, P+N) causal
+        present = []
+        for i, blk in enumerate(self.blocks):
+            pk, pv = past[i] if past else (None, None)
+            x, k, v = blk(x, bias, pk, pv)
+            present.append((k, v))
+        logits = self.head(self.norm(x[:, M:]))
+        return logits, present
+
+
+def _init(m: nn.Module) -> None:
+    if isinstance(m, nn.Linear):
+        nn.init.normal_(m.weight, std=0.02)
+        if m.bias is not None:
+            nn.init.zeros_(m.bias)
+    elif isinstance(m, nn.Embedding):
+        nn.init.normal_(m.weight, std=0.02)
+
+
+def flat_cosine(q: torch.Tensor, mems: torch.Tensor) -> torch.Tensor:
+    """Retrieval score: cosine of flattened memories. q (B, L, d), mems (B, N, L, d) -> (B, N)."""
+    qf = F.normalize(q.flatten(1).float(), dim=-1)
+    mf = F.normalize(mems.flatten(2).float(), dim=-1)
+    return torch.einsum("bf,bnf->bn", qf, mf)
+
+
+def straight_through_topk(scores: torch.Tensor, k: int, tau: float) -> torch.Tensor:
+    """CLaRa's differentiable top-k: (B, N) scores -> Z (B, k, N); forward is an exact hard selection in rank
+    order, the gradient flows through the tempered softmax."""
+    s = scores / tau
+    taken = torch.zeros_like(s)
+    picks = []
+    for _ in range(k):
+        # CLaRa writes the exclusion as log(1 - SG(taken) + 1e-8) = -18.4, which does not exclude a taken item when
+        # scores differ by more than 18.4 * tau (0.37 in cosine at tau = 0.02): it could be picked twice. A large
+        # finite penalty is the limit of that formula and always excludes.
+        soft = torch.softmax(s + NEG * taken.detach(), dim=-1)
+        hard = F.one_hot(soft.argmax(dim=-1), s.shape[-1]).to(s.dtype)
+        picks.append(hard + soft - soft.detach())
+        taken = taken + hard
+    return torch.stack(picks, dim=1)

@@ -1,0 +1,167 @@
+"""One command per config: corpus -> tokenizer -> SCP data -> stages -> ONNX (int8) -> parity -> bundle.
+
+    .venv/bin/python -m models.training.run --config tiny --out models/clara-code-tiny
+
+Runs resume from checkpoints in --run-dir (default models/training/runs/<config>)."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import torch
+
+from . import batches as B
+from . import bpe
+from .bundle import write_bundle
+from .card import write_card
+from .chunks import Chunk, format_doc
+from .config import get_config
+from .evaluate import heldout_eval
+from .export_onnx import export_all, file_mib
+from .parity import COS_MIN, build_parity, write_parity
+from .prepare import load_jsonl, prepare
+from .synth_python import Sample
+from .train import (build_models, compress_all, end_to_end, instruct, pretrain_generator, save_models, scp)
+
+MAX_FILE_MIB = 16.0
+
+
+def log(msg: str) -> None:
+    print(f"[{datetime.now(timezone.utc).strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def parity_cases(cfg, chunks_by_id: dict[int, Chunk], held_samples: list[Sample], neg, rng):
+    docs = [format_doc(cfg.doc_template, chunks_by_id[s.chunks[0]]) for s in held_samples[:4]]
+    queries = [s.question for s in held_samples[4:8]]
+    gen = []
+    for s in held_samples[8:28]:
+        blocks = s.chunks[: cfg.topk_k] + neg.sample(s.chunks, cfg.topk_k - len(s.chunks[: cfg.topk_k]))
+        gen.append(([format_doc(cfg.doc_template, chunks_by_id[c]) for c in blocks], s.question))
+    return docs, queries, gen
+
+
+def choose_files(models, tok, cfg, exported, cases) -> tuple[dict, dict, dict]:
+    """int8 where parity holds, fp32 otherwise (BUNDLE.md); every file must stay <= 16 MiB."""
+    # (compressor, query, generator); the query file only feeds retrieval, so it stays int8 while its cosine holds
+    tries = [("int8", "int8", "int8"), ("int8", "int8", "fp32"), ("fp32", "int8", "int8"), ("fp32", "int8", "fp32"),
+             ("fp32", "fp32", "fp32")]
+    last = None
+    for comp_q, query_q, gen_q in tries:
+        files = {"compressor": exported[f"compressor.{comp_q}"], "query": exported[f"query.{query_q}"],
+                 "generator": exported[f"generator.{gen_q}"]}
+        parity, report = build_parity(models, tok, cfg, files, *cases)
+        report["precision"] = {"compressor": comp_q, "query": query_q, "generator": gen_q}
+        ok = (min(report["memory_cosine_min"].values()) >= COS_MIN
+              and report["greedy_identical"] == report["greedy_cases"])
+        log(f"parity {report}")
+        last = (files, parity, report)
+        if ok:
+            report["ok"] = True
+            return last
+    files, parity, report = last
+    report["ok"] = False
+    return files, parity, report
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--config", required=True, help="tiny | small | base")
+    ap.add_argument("--out", required=True, type=Path, help="bundle folder to write (models/<bundle>)")
+    ap.add_argument("--run-dir", type=Path, help="checkpoints, data and logs (default models/training/runs/<config>)")
+    ap.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "clara-training", help="downloads")
+    ap.add_argument("--name", help="bundle name (default: the --out folder name)")
+    args = ap.parse_args()
+
+    cfg = get_config(args.config)
+    run_dir = args.run_dir or Path(__file__).parent / "runs" / cfg.name
+    run_dir.mkdir(parents=True, exist_ok=True)
+    torch.set_num_threads(int(os.environ.get("CLARA_THREADS", cfg.threads)))
+    torch.manual_seed(cfg.seed)
+    rng = random.Random(cfg.seed)
+    t_start = time.time()
+    (run_dir / "config.json").write_text(json.dumps(cfg.to_dict(), indent=2) + "\n")
+
+    if not (run_dir / "data_info.json").exists():
+        log("preparing corpus, tokenizer and SCP data")
+        prepare(cfg, run_dir, args.cache)
+    info = json.loads((run_dir / "data_info.json").read_text())
+    log(f"data: {json.dumps({k: info[k] for k in ('files', 'chunks', 'samples')})}")
+    tok = bpe.load_tokenizer(run_dir / "tokenizer" / "tokenizer.json")
+    chunks = load_jsonl(run_dir / "chunks.jsonl", Chunk)
+    samples = load_jsonl(run_dir / "samples.jsonl", Sample)
+    held_samples = load_jsonl(run_dir / "heldout_samples.jsonl", Sample)
+    n_train = info["chunks"]["train"]
+    train_chunks, held_chunks = chunks[:n_train], chunks[n_train:]
+    doc_ids = B.encode_docs(tok, chunks, cfg)
+    chunks_by_id = {c.id: c for c in chunks}
+    neg = B.NegativeSampler(train_chunks, rng)
+
+    models = build_models(cfg)
+    params = {k: sum(p.numel() for p in getattr(models, k).parameters()) for k in ("compressor", "query", "generator")}
+    log(f"parameters {params}")
+    timings = {}
+    t = time.time()
+    pretrain_generator(models, doc_ids[:n_train], cfg, run_dir, rng)
+    timings["pretrain_gen_s"] = round(time.time() - t, 1)
+    t = time.time()
+    scp(models, samples, doc_ids, tok, cfg, run_dir, rng)
+    timings["scp_s"] = round(time.time() - t, 1)
+    # CLaRa: the query reasoner starts as a copy of the compressor (random init was worse in the paper)
+    models.query.load_state_dict(models.compressor.state_dict())
+    t = time.time()
+    memories = compress_all(models.compressor, doc_ids[:n_train])
+    timings["compress_cache_s"] = round(time.time() - t, 1)
+    t = time.time()
+    instruct(models, samples, memories, neg, tok, cfg, run_dir, rng)
+    timings["instruct_s"] = round(time.time() - t, 1)
+    held_doc_ids = {c.id: doc_ids[c.id] for c in held_chunks}
+    pre = heldout_eval(models, tok, cfg, memories, held_chunks, held_doc_ids, held_samples, random.Random(7),
+                       n_generate=0)
+    log(f"held-out retrieval before e2e (query = compressor copy): {pre.get('retrieval')}")
+    t = time.time()
+    end_to_end(models, samples, memories, neg, tok, cfg, run_dir, rng)
+    timings["e2e_s"] = round(time.time() - t, 1)
+    save_models(models, run_dir / "final.pt", cfg)
+    post = heldout_eval(models, tok, cfg, memories, held_chunks, held_doc_ids, held_samples, random.Random(7))
+    log(f"held-out after e2e: {json.dumps(post)}")
+
+    log("exporting ONNX")
+    exported = export_all(models, cfg, run_dir / "onnx")
+    # parity cases come from held-out files, with negatives from held-out files too
+    cases = parity_cases(cfg, chunks_by_id, held_samples, B.NegativeSampler(held_chunks, random.Random(11)),
+                         random.Random(11))
+    files, parity, report = choose_files(models, tok, cfg, exported, cases)
+    sizes = {k: round(file_mib(p), 2) for k, p in files.items()}
+    if max(sizes.values()) > MAX_FILE_MIB:
+        raise SystemExit(f"an ONNX file is over {MAX_FILE_MIB} MiB: {sizes}")
+    if not report["ok"]:
+        raise SystemExit(f"parity failed even in fp32: {report}")
+    total_s = round(time.time() - t_start, 1)
+    abstain = post.get("abstain", {}).get("threshold", 0.0)
+    training = {
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "hardware": f"{platform.machine()} CPU, {torch.get_num_threads()} threads, no GPU ({platform.processor() or 'cpu'})",
+        "torch": torch.__version__, "wall_clock_s": total_s, "stage_seconds": timings,
+        "steps": {k: getattr(cfg, k).steps for k in ("pretrain_gen", "scp", "instruct", "e2e")},
+        "parameters": params, "corpus": info["corpus"], "samples": info["samples"],
+        "abstain_calibration": post.get("abstain", {}).get("method", "not calibrated (no held-out negatives)"),
+    }
+    evaluation = {"heldout_before_e2e": pre, "heldout": post,
+                  "parity": {**report, "file_mib": sizes}}
+    name = args.name or args.out.name
+    manifest = write_bundle(args.out, name, cfg, run_dir / "tokenizer", files, abstain, training, evaluation)
+    write_parity(parity, args.out / "parity.json")
+    write_card(args.out, manifest, cfg, info)
+    (run_dir / "result.json").write_text(json.dumps({"training": training, "evaluation": evaluation}, indent=2))
+    log(f"bundle written to {args.out} in {total_s}s")
+    print(args.out.resolve())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,231 @@
+"""Training stages, in order: generator pretraining on code, SCP (CE + lambda*MSE), instruction (k blocks with hard
+negatives), end-to-end (frozen compressor, cached memories, query reasoner + generator through straight-through top-k,
+next-token loss only). Each stage checkpoints to the run directory and resumes from it."""
+from __future__ import annotations
+
+import json
+import math
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from tokenizers import Tokenizer
+
+from . import batches as B
+from .chunks import Chunk
+from .config import StageConfig, TrainConfig
+from .model import Generator, MemoryEncoder, flat_cosine, straight_through_topk
+from .synth_python import Sample
+
+
+@dataclass
+class Models:
+    compressor: MemoryEncoder
+    query: MemoryEncoder
+    generator: Generator
+
+
+def build_models(cfg: TrainConfig) -> Models:
+    m = cfg.model
+    comp = MemoryEncoder(m.vocab_size, m.enc_dim, m.enc_layers, m.enc_heads, m.doc_max_tokens, m.mem_tokens)
+    query = MemoryEncoder(m.vocab_size, m.enc_dim, m.enc_layers, m.enc_heads, m.doc_max_tokens, m.mem_tokens)
+    gen = Generator(m.vocab_size, m.gen_dim, m.gen_layers, m.gen_heads, m.enc_dim, m.mem_tokens, m.max_blocks,
+                    m.max_context)
+    return Models(comp, query, gen)
+
+
+def save_models(models: Models, path: Path, cfg: TrainConfig) -> None:
+    torch.save({"config": cfg.to_dict(), "compressor": models.compressor.state_dict(),
+                "query": models.query.state_dict(), "generator": models.generator.state_dict()}, path)
+
+
+def load_models(path: Path, cfg: TrainConfig) -> Models:
+    ck = torch.load(path, map_location="cpu", weights_only=False)
+    models = build_models(cfg)
+    models.compressor.load_state_dict(ck["compressor"])
+    models.query.load_state_dict(ck["query"])
+    models.generator.load_state_dict(ck["generator"])
+    return models
+
+
+class Stage:
+    """Optimiser, cosine schedule, bf16 autocast, metrics log and resumable checkpoints for one stage."""
+
+    def __init__(self, name: str, sc: StageConfig, params: list, models: Models, run_dir: Path, cfg: TrainConfig):
+        self.name, self.sc, self.models, self.run_dir, self.cfg = name, sc, models, run_dir, cfg
+        self.params = params
+        self.opt = torch.optim.AdamW(params, lr=sc.lr, weight_decay=0.01, betas=(0.9, 0.98))
+        self.step = 0
+        self.ckpt = run_dir / f"ckpt-{name}.pt"
+        self.log = open(run_dir / "metrics.jsonl", "a")
+        self.t0 = time.time()
+        if self.ckpt.exists():
+            ck = torch.load(self.ckpt, map_location="cpu", weights_only=False)
+            for key in ("compressor", "query", "generator"):
+                getattr(models, key).load_state_dict(ck[key])
+            self.opt.load_state_dict(ck["opt"])
+            self.step = ck["step"]
+
+    @property
+    def done(self) -> bool:
+        return self.step >= self.sc.steps
+
+    def lr(self) -> float:
+        warm = max(1, self.sc.steps // 20)
+        if self.step < warm:
+            return self.sc.lr * (self.step + 1) / warm
+        t = (self.step - warm) / max(1, self.sc.steps - warm)
+        return self.sc.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * t)))
+
+    def update(self, loss: torch.Tensor, extra: dict) -> None:
+        for g in self.opt.param_groups:
+            g["lr"] = self.lr()
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.params, 1.0)
+        self.opt.step()
+        self.step += 1
+        if self.step % 10 == 0 or self.step == self.sc.steps:
+            row = {"stage": self.name, "step": self.step, "loss": round(loss.item(), 4), "lr": round(self.lr(), 6),
+                   "elapsed_s": round(time.time() - self.t0, 1), **{k: round(v, 4) for k, v in extra.items()}}
+            self.log.write(json.dumps(row) + "\n")
+            self.log.flush()
+            if self.step % 50 == 0 or self.step == self.sc.steps:
+                print(json.dumps(row), flush=True)
+        if self.step % 200 == 0 or self.step == self.sc.steps:
+            self.save()
+
+    def save(self) -> None:
+        tmp = self.ckpt.with_suffix(".tmp")
+        torch.save({"step": self.step, "opt": self.opt.state_dict(), "compressor": self.models.compressor.state_dict(),
+                    "query": self.models.query.state_dict(), "generator": self.models.generator.state_dict()}, tmp)
+        tmp.replace(self.ckpt)
+
+
+def autocast():
+    return torch.autocast("cpu", dtype=torch.bfloat16)
+
+
+def gen_loss(gen, memory, inputs, labels):
+    logits, _ = gen(memory, inputs)
+    return F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100)
+
+
+def pretrain_generator(models: Models, doc_ids: list[list[int]], cfg: TrainConfig, run_dir: Path,
+                       rng: random.Random) -> None:
+    """Next-token pretraining of the generator on code chunks (no memory), so it knows code tokens first."""
+    st = Stage("pretrain_gen", cfg.pretrain_gen, list(models.generator.parameters()), models, run_dir, cfg)
+    gen = models.generator.train()
+    empty = torch.zeros(cfg.pretrain_gen.batch_size, 0, cfg.model.enc_dim)
+    n = cfg.model.max_prompt_tokens + cfg.model.max_answer_tokens
+    while not st.done:
+        seqs = [rng.choice(doc_ids)[:n + 1] for _ in range(cfg.pretrain_gen.batch_size)]
+        inputs = B.pad([s[:-1] for s in seqs])
+        labels = B.pad([s[1:] for s in seqs], -100)
+        with autocast():
+            loss = gen_loss(gen, empty, inputs, labels)
+        st.update(loss, {})
+
+
+def scp(models: Models, samples: list[Sample], doc_ids: list[list[int]], tok: Tokenizer, cfg: TrainConfig,
+        run_dir: Path, rng: random.Random) -> None:
+    """Salient compressor pretraining: the generator answers / paraphrases from one compressed chunk.
+    Loss = CE + lambda * MSE(mean of memory states, mean of the chunk's token states)."""
+    single = [s for s in samples if len(s.chunks) == 1]
+    params = list(models.compressor.parameters()) + list(models.generator.parameters())
+    st = Stage("scp", cfg.scp, params, models, run_dir, cfg)
+    comp, gen = models.compressor.train(), models.generator.train()
+    while not st.done:
+        batch = [rng.choice(single) for _ in range(cfg.scp.batch_size)]
+        ids, mask = B.doc_tensors([doc_ids[s.chunks[0]] for s in batch])
+        prompts = [B.prompt_ids(tok, cfg, s.question) for s in batch]
+        answers = [B.answer_ids(tok, cfg, B.place_markers(s.answer, [0])) for s in batch]
+        inputs, labels = B.lm_batch(prompts, answers)
+        with autocast():
+            mem, toks = comp(ids, mask, return_tokens=True)
+            ce = gen_loss(gen, mem, inputs, labels)
+            m = mask.unsqueeze(-1).to(toks.dtype)
+            tok_mean = (toks * m).sum(1) / m.sum(1).clamp(min=1)
+            mse = F.mse_loss(mem.float().mean(1), tok_mean.float())
+            loss = ce + cfg.mse_lambda * mse
+        st.update(loss, {"ce": ce.item(), "mse": mse.item()})
+
+
+@torch.no_grad()
+def compress_all(enc: MemoryEncoder, doc_ids: list[list[int]], batch: int = 64) -> torch.Tensor:
+    """Memories (N, L, d) in fp32, the way the exported compressor computes them."""
+    enc.eval()
+    out = []
+    order = sorted(range(len(doc_ids)), key=lambda i: len(doc_ids[i]))  # length-sorted: less padding
+    for i in range(0, len(order), batch):
+        idx = order[i:i + batch]
+        ids, mask = B.doc_tensors([doc_ids[j] for j in idx])
+        out.append((idx, enc(ids, mask)))
+    mem = torch.empty(len(doc_ids), enc.mem_tokens, enc.norm.weight.shape[0])
+    for idx, m in out:
+        mem[idx] = m
+    return mem
+
+
+def instruct(models: Models, samples: list[Sample], memories: torch.Tensor, neg: B.NegativeSampler,
+             tok: Tokenizer, cfg: TrainConfig, run_dir: Path, rng: random.Random) -> None:
+    """Questions answered from k memory blocks: the gold chunk(s) among same-repository hard negatives, in random
+    order; the answer cites the gold block positions. Compressor frozen (cached memories)."""
+    k = cfg.topk_k
+    st = Stage("instruct", cfg.instruct, list(models.generator.parameters()), models, run_dir, cfg)
+    gen = models.generator.train()
+    while not st.done:
+        batch = [rng.choice(samples) for _ in range(cfg.instruct.batch_size)]
+        mems, prompts, answers = [], [], []
+        for s in batch:
+            blocks = s.chunks[:k] + neg.sample(s.chunks, k - len(s.chunks[:k]))
+            rng.shuffle(blocks)
+            mems.append(memories[blocks].reshape(-1, memories.shape[-1]))
+            prompts.append(B.prompt_ids(tok, cfg, s.question))
+            answers.append(B.answer_ids(tok, cfg, B.place_markers(
+                s.answer, [blocks.index(c) if c in blocks else None for c in s.chunks])))
+        inputs, labels = B.lm_batch(prompts, answers)
+        with autocast():
+            loss = gen_loss(gen, torch.stack(mems), inputs, labels)
+        st.update(loss, {})
+
+
+def end_to_end(models: Models, samples: list[Sample], memories: torch.Tensor, neg: B.NegativeSampler,
+               tok: Tokenizer, cfg: TrainConfig, run_dir: Path, rng: random.Random) -> None:
+    """CLaRa stage 3: no relevance labels. The query reasoner scores a pool of candidates (gold + same-repository
+    hard negatives), the straight-through top-k selects k blocks in rank order, and only the generator's
+    next-token loss trains the query reasoner (through the soft selection) and the generator."""
+    k, n_pool = cfg.topk_k, cfg.pool_size
+    params = list(models.query.parameters()) + list(models.generator.parameters())
+    st = Stage("e2e", cfg.e2e, params, models, run_dir, cfg)
+    qenc, gen = models.query.train(), models.generator.train()
+    while not st.done:
+        batch = [rng.choice(samples) for _ in range(cfg.e2e.batch_size)]
+        pools = []
+        for s in batch:
+            pool = s.chunks + neg.sample(s.chunks, n_pool - len(s.chunks))
+            rng.shuffle(pool)
+            pools.append(pool)
+        pool_mem = memories[torch.tensor(pools)]  # (B, N, L, d)
+        qids = [B.bpe.encode(tok, s.question, cfg.model.query_max_tokens) for s in batch]
+        ids, mask = B.doc_tensors(qids)
+        with autocast():
+            q = qenc(ids, mask)
+        scores = flat_cosine(q, pool_mem)                          # (B, N)
+        z = straight_through_topk(scores, k, cfg.topk_tau)          # (B, k, N)
+        chosen = z.argmax(-1).tolist()                              # hard picks, rank order
+        selected = torch.einsum("bkn,bnld->bkld", z, pool_mem)     # (B, k, L, d)
+        prompts, answers, hits = [], [], 0
+        for s, pool, picks in zip(batch, pools, chosen):
+            picked = [pool[j] for j in picks]
+            pos = [picked.index(c) if c in picked else None for c in s.chunks]
+            hits += pos[0] is not None
+            prompts.append(B.prompt_ids(tok, cfg, s.question))
+            answers.append(B.answer_ids(tok, cfg, B.place_markers(s.answer, pos)))
+        inputs, labels = B.lm_batch(prompts, answers)
+        with autocast():
+            loss = gen_loss(gen, selected.reshape(len(batch), k * cfg.model.mem_tokens, -1), inputs, labels)
+        st.update(loss, {"gold_in_topk": hits / len(batch)})
