@@ -4,6 +4,7 @@
  * fails and this passes, the product is at fault, not the tooling.
  */
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CodeServer } from './harness/code-server';
@@ -16,7 +17,9 @@ import { fixtureText, firstQuestion, writeFixture } from './fixture/workspace';
 describe('e2e harness on stock code-server', () => {
   const steps = new StepLog();
   const runDir = newRunDir('harness');
-  const out = ensureDir(path.join(resultsDir, 'harness'));
+  const out = path.join(resultsDir, 'harness');
+  rmSync(out, { recursive: true, force: true });
+  ensureDir(out);
   const workspace = writeFixture(ensureDir(path.join(runDir, 'workspace')));
   let server: CodeServer | undefined;
   let wb: Workbench | undefined;

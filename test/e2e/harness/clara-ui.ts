@@ -127,6 +127,11 @@ export class Inspector {
     return this.frame.locator('.progress .phase');
   }
 
+  /** The progress phase as the engine names it ('indexing', 'done'…): textContent, since CSS capitalises it. */
+  async phaseText(timeoutMs = 1_000): Promise<string> {
+    return ((await this.phase().textContent({ timeout: timeoutMs })) ?? '').trim();
+  }
+
   async question(): Promise<string> {
     return (await this.frame.locator('.retrieval .question').innerText()).trim();
   }
@@ -153,17 +158,18 @@ export class Inspector {
    * reindex of a small workspace cannot finish between two polls unseen.
    */
   async recordPhases(): Promise<void> {
+    // No named inner functions: tsx's keepNames would wrap them in a __name() helper the webview does not have.
     await this.frame.locator('body').evaluate((body: any) => {
       const w = body.ownerDocument.defaultView;
       w.__claraPhases = [];
-      const record = () => {
+      w.__claraObserver?.disconnect();
+      w.__claraObserver = new w.MutationObserver(() => {
         const t = body.querySelector('.progress .phase')?.textContent;
         if (t && w.__claraPhases[w.__claraPhases.length - 1] !== t) w.__claraPhases.push(t);
-      };
-      w.__claraObserver?.disconnect();
-      w.__claraObserver = new w.MutationObserver(record);
+      });
       w.__claraObserver.observe(body, { subtree: true, childList: true, characterData: true });
-      record();
+      const now = body.querySelector('.progress .phase')?.textContent;
+      if (now) w.__claraPhases.push(now);
     });
   }
 

@@ -100,6 +100,9 @@ export class CodeServer {
       'update.mode': 'none',
       'chat.commandCenter.enabled': false,
       'editor.minimap.enabled': false,
+      // Toasts that would cover the screenshots and are not about the extension.
+      'git.openRepositoryInParentFolders': 'never',
+      'workbench.welcomePage.walkthroughs.openOnInstall': false,
       ...this.options.settings,
     };
     writeFileSync(path.join(this.userDataDir, 'User', 'settings.json'), JSON.stringify(settings, null, 2));

@@ -3,12 +3,16 @@
  * Tools live outside the project's node_modules (install-tools.sh) because that folder is shared with others.
  */
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 export const repoRoot = path.resolve(__dirname, '..', '..', '..');
 export const toolsDir = process.env.CLARA_E2E_TOOLS ?? path.join(repoRoot, '.e2e', 'tools');
-/** Throwaway per-run folders (user data, extensions, fixture workspace); gitignored. */
-export const runsDir = path.join(repoRoot, '.e2e', 'runs');
+/**
+ * Throwaway per-run folders (user data, extensions, fixture workspace). Outside the repository on purpose: a fixture
+ * inside it would sit under the project's .gitignore and git repository, which a real user's workspace does not.
+ */
+export const runsDir = process.env.CLARA_E2E_RUNS ?? path.join(os.tmpdir(), 'clara-e2e-runs');
 /** The folder CI keeps: screenshots, copied logs, timings. */
 export const resultsDir = path.join(repoRoot, 'test-results', 'e2e');
 /** The README's screenshot, refreshed by each passing journey. */

@@ -96,6 +96,10 @@ export class Workbench {
     await row.waitFor({ state: 'visible', timeout: timeoutMs });
     await this.page.keyboard.press('Enter');
     await this.activeTab(base).waitFor({ state: 'visible', timeout: timeoutMs });
+    // Keyboard focus can stay in a webview of the same editor group; put it in the opened editor's text.
+    const text = this.page.locator('.editor-group-container.active .monaco-editor .view-lines').first();
+    await text.click({ position: { x: 5, y: 5 } });
+    await this.page.locator('.editor-group-container.active .monaco-editor.focused').first().waitFor({ timeout: timeoutMs });
   }
 
   private async openQuickInput(key: string): Promise<Locator> {
