@@ -97,7 +97,8 @@ test('the linux-x64 VSIX holds the runtime and only linux-x64 native code', { ti
       ? (JSON.parse(source('models/default.json')) as { bundle: string }).bundle : undefined;
     if (bundle) {
       for (const f of ['manifest.json', 'tokenizer.json', 'compressor.onnx', 'query.onnx', 'generator.onnx']) {
-        assert.ok(has(`models/${bundle}/${f}`), `the shipped bundle's ${f}`);
+        assert.ok(has(`models/${bundle}/${f}`), `the VSIX lacks models/${bundle}/${f}, the bundle models/default.json names`
+          + (existsSync(path.join(root, 'models', bundle, f)) ? '' : ' (it is not in the repository either)'));
       }
       assert.ok(has('models/default.json'));
     }
