@@ -106,8 +106,16 @@ export async function runEval(config: EvalConfig): Promise<EvalRun> {
     }, { onLog: (level, m) => config.log(`[${corpus}] ${level}: ${m}`) });
     try {
       config.log(`[${corpus}] indexing ${root}`);
+      let lastTenth = -1;
       const { value: index, ms: indexMs } = await timed(() => engine.index({
-        onProgress: (p) => { if (p.phase === 'error') config.log(`[${corpus}] index error: ${p.message}`); },
+        onProgress: (p) => {
+          if (p.phase === 'error') config.log(`[${corpus}] index error: ${p.message}`);
+          const tenth = p.filesTotal > 0 ? Math.floor((10 * p.filesDone) / p.filesTotal) : -1;
+          if (tenth > lastTenth) {
+            lastTenth = tenth;
+            config.log(`[${corpus}] indexing: ${p.filesDone}/${p.filesTotal} files, ${p.chunksDone} chunks`);
+          }
+        },
       }));
       const st = await engine.state();
       config.log(`[${corpus}] ${st.files} files, ${st.chunks} chunks (index run ${(indexMs / 1000).toFixed(1)} s: ` +
