@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { defaultEvalCacheDir } from '../../engine/eval/corpora';
+import { defaultEvalCacheDir, knownCorpora } from '../../engine/eval/corpora';
 import { EVAL_SET_NAMES, defaultEvalDataDir, type EvalSetName } from '../../engine/eval/eval-sets';
 import { writeEvalRun } from '../../engine/eval/eval-report';
 import { runEval } from '../../engine/eval/run-eval';
@@ -29,6 +29,9 @@ async function runEvalCommand(args: ParsedArgs, io: CliIo): Promise<number> {
   if (!existsSync(path.join(dataDir, 'corpora.json'))) {
     throw new UsageError(`no eval kit at ${dataDir} (expected corpora.json there; pass --data DIR or set CLARA_EVAL_DATA)`);
   }
+  const corpora = listFlag(args, 'corpus');
+  const known = knownCorpora(dataDir);
+  for (const c of corpora ?? []) if (!known.includes(c)) throw new UsageError(`--corpus: unknown corpus '${c}' (known: ${known.join(', ')})`);
   const bundle = stringFlag(args, 'bundle');
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
   const outDir = path.resolve(stringFlag(args, 'out') ?? `clara-eval-${stamp}`);
@@ -39,7 +42,7 @@ async function runEvalCommand(args: ParsedArgs, io: CliIo): Promise<number> {
     bundleDir: bundle ? path.resolve(bundle) : undefined,
     executionProvider: choiceFlag(args, 'provider', ['auto', 'cpu', 'cuda'] as const) ?? 'auto',
     sets,
-    corpora: listFlag(args, 'corpus'),
+    corpora,
     limit: positiveIntFlag(args, 'limit'),
     answers: !args.flags.has('no-answers'),
     topK: positiveIntFlag(args, 'top-k'),
