@@ -4,7 +4,8 @@
  * The content hash is over the raw bytes, so an unchanged file is recognised without decoding it.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
 
 /** A line longer than this marks generated or minified text that would make one useless chunk. */
 export const MAX_LINE_CHARS = 5_000;
@@ -23,7 +24,15 @@ export function hashBytes(bytes: Uint8Array): string {
 export async function readSource(absPath: string): Promise<SourceRead> {
   let bytes: Buffer;
   try {
-    bytes = await readFile(absPath);
+    // O_NONBLOCK: a path that became a FIFO after the scan would otherwise block open() until some writer appears,
+    // stalling the whole run silently. It changes nothing for regular files; what was opened is checked below.
+    const handle = await open(absPath, constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      if (!(await handle.stat()).isFile()) return { ok: false, reason: 'not a regular file' };
+      bytes = await handle.readFile();
+    } finally {
+      await handle.close();
+    }
   } catch (err) {
     return { ok: false, reason: `unreadable: ${(err as NodeJS.ErrnoException).code ?? String(err)}` };
   }
