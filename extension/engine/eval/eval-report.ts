@@ -9,7 +9,7 @@ import type { AnswerSystem, QuestionResult, RetrievalSystem } from './question-r
 import type { CorpusRun, EvalRun } from './run-eval';
 import { aggregate, type ScopeSummary } from './scoring';
 
-export const RETRIEVAL_SYSTEMS: RetrievalSystem[] = ['memory', 'lexical', 'fused', 'bm25'];
+export const RETRIEVAL_SYSTEMS: RetrievalSystem[] = ['memory', 'lexical', 'fused', 'bm25', 'locagent'];
 export const ANSWER_SYSTEMS: AnswerSystem[] = ['generator', 'extractive_product', 'extractive_bm25'];
 
 const SYSTEM_LABEL: Record<RetrievalSystem | AnswerSystem, string> = {
@@ -17,6 +17,7 @@ const SYSTEM_LABEL: Record<RetrievalSystem | AnswerSystem, string> = {
   lexical: 'CLaRa lexical score alone',
   fused: 'CLaRa fused (memory + lexical)',
   bm25: 'BM25 baseline (MiniSearch)',
+  locagent: 'peer: LocAgent (Claude 3.5) published predictions, same questions',
   generator: 'CLaRa generator (ask)',
   extractive_product: 'extractive: top-1 chunk of the CLaRa ranking',
   extractive_bm25: 'extractive: top-1 chunk of BM25',
@@ -102,7 +103,7 @@ function perCorpusTable(bySystem: Record<string, Record<string, ScopeSummary>>):
 
 function latencyLine(results: QuestionResult[]): string {
   const parts: string[] = [];
-  for (const sys of RETRIEVAL_SYSTEMS) {
+  for (const sys of RETRIEVAL_SYSTEMS.filter((x) => x !== 'locagent')) {
     const ms = results.map((r) => r.retrieval[sys]?.ms).filter((v): v is number => v !== undefined).sort((a, b) => a - b);
     if (ms.length) parts.push(`${sys} p50 ${ms[Math.floor(ms.length / 2)].toFixed(1)} ms`);
   }

@@ -25,6 +25,8 @@ export interface EvalQuestion {
   referenceAnswer?: string;
   /** SWE-QA only: 'paths' (headline) or 'symbols' (noisier). */
   goldFrom?: string;
+  /** SWE-bench Lite only: LocAgent's published ranked files (null = absent from the pinned corpus, keeps its rank). */
+  peerFiles?: Array<string | null>;
 }
 
 export class EvalDataError extends Error {}
@@ -72,6 +74,8 @@ export function loadJsonlSet(file: string, set: 'sweqa' | 'swebench_lite_loc'): 
     const q: EvalQuestion = { set, id, corpus, question, goldFiles: gold_files };
     const goldLines = parseSpans(file, line, row.gold_lines);
     if (goldLines?.length) q.goldLines = goldLines;
+    const peer = row.locagent_files;
+    if (Array.isArray(peer) && peer.every((f) => f === null || typeof f === 'string')) q.peerFiles = peer as Array<string | null>;
     if (set === 'sweqa') {
       if (typeof row.reference_answer !== 'string') fail(file, line, 'reference_answer must be a string');
       q.referenceAnswer = row.reference_answer;

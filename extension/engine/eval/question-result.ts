@@ -7,8 +7,11 @@ import {
   citationMetrics, exactMatch, rankedFiles, retrievalMetrics, spanHitAtK, tokenF1, type MetricRow, type Span,
 } from './scoring';
 
-/** Retrieval systems: the product's memory score alone, its lexical score alone, the fused score, and BM25. */
-export type RetrievalSystem = 'memory' | 'lexical' | 'fused' | 'bm25';
+/**
+ * Retrieval systems: the product's memory score alone, its lexical score alone, the fused score, BM25, and (SWE-bench
+ * Lite only) LocAgent's published predictions scored on the same questions, as a peer figure.
+ */
+export type RetrievalSystem = 'memory' | 'lexical' | 'fused' | 'bm25' | 'locagent';
 /** Answer systems: the product's generator, and the extractive baseline on the product's / BM25's top-1 chunk. */
 export type AnswerSystem = 'generator' | 'extractive_product' | 'extractive_bm25';
 
@@ -54,6 +57,12 @@ export function scoreRetrieval(q: EvalQuestion, spans: Span[], topScore: number 
     for (const k of SPAN_HIT_K) metrics[`span_hit@${k}`] = spanHitAtK(spans, q.goldLines, k);
   }
   return { files: files.slice(0, 10), spans: spans.slice(0, KEPT_SPANS), topScore, ms, metrics };
+}
+
+/** Score a published ranked file list (null placeholders keep their rank, as score.py does). */
+export function scorePeerFiles(q: EvalQuestion, files: Array<string | null>): RetrievalOutcome {
+  return { files: files.filter((f): f is string => f !== null).slice(0, 10), spans: [], topScore: null, ms: 0,
+    metrics: { ...retrievalMetrics(files, q.goldFiles) } };
 }
 
 /**

@@ -14,7 +14,7 @@ import { ChunkTextReader, extractiveAnswer, type ChunkSpan } from './chunk-text'
 import { materialiseCorpus } from './corpora';
 import { COSQA_CORPUS_ID, loadEvalSet, type EvalQuestion, type EvalSetName } from './eval-sets';
 import {
-  scoreAnswer, scoreRetrieval, type QuestionResult, type RetrievalOutcome, type RetrievalSystem,
+  scoreAnswer, scorePeerFiles, scoreRetrieval, type QuestionResult, type RetrievalOutcome, type RetrievalSystem,
 } from './question-result';
 import type { Span } from './scoring';
 
@@ -163,6 +163,7 @@ async function runQuestion(q: EvalQuestion, ctx: QuestionContext): Promise<Quest
     retrieval.fused = scoreRetrieval(q, spansOf(fus.value), fus.value[0]?.score ?? null, fus.ms);
     const lex = await timed(() => store.lexical(q.question, SEARCH_K));
     retrieval.lexical = scoreRetrieval(q, spansOf(lex.value), lex.value[0]?.score ?? null, lex.ms);
+    if (q.peerFiles) retrieval.locagent = scorePeerFiles(q, q.peerFiles);
     const t0 = performance.now();
     const bm = ctx.bm25.query(q.question, SEARCH_K);
     retrieval.bm25 = scoreRetrieval(q, spansOf(bm), bm[0]?.score ?? null, performance.now() - t0);
