@@ -77,6 +77,8 @@ describe('CLaRa journey in code-server', () => {
   let inspector: Inspector;
   let cited: ChatSourceRow | undefined;
   const contrast: ContrastSample[] = [];
+  /** What the answers were, for people reading the run: text, markers, sources, and whether the engine abstained. */
+  const answers: Record<string, unknown>[] = [];
 
   /** Opens `rel` through Quick Open, types `code` at its end through the editor, saves with Ctrl+S. */
   async function typeAtEnd(rel: string, code: string): Promise<void> {
@@ -113,6 +115,7 @@ describe('CLaRa journey in code-server', () => {
       writeFileSync(path.join(out, 'page-console.log'), wb.console.map((l) => `[${l.type}] ${l.text}`).join('\n') + '\n');
     }
     writeFileSync(path.join(out, 'contrast.json'), JSON.stringify(contrast, null, 2) + '\n');
+    writeFileSync(path.join(out, 'answers.json'), JSON.stringify(answers, null, 2) + '\n');
     steps.write(out, 'timings.json');
   });
 
@@ -162,6 +165,9 @@ describe('CLaRa journey in code-server', () => {
     const markers = await chat.citedMarkers(turn);
     console.log(`[e2e] answer: ${JSON.stringify(answer.slice(0, 300))}`);
     console.log(`[e2e] markers ${JSON.stringify(markers)}; sources ${JSON.stringify(sources)}`);
+    const abstained = (await turn.locator('.meta .abstained').count()) > 0;
+    answers.push({ question: firstQuestion.question, answer, markers, sources, abstained });
+    console.log(`[e2e] abstained: ${abstained}`);
     assert.ok(answer.length > 0, 'the answer text is not empty');
     const citations = sources.filter((s) => markers.includes(s.n));
     cited = citations.find((s) => s.path === firstQuestion.expectedPath);
@@ -241,7 +247,9 @@ describe('CLaRa journey in code-server', () => {
     if (status === 'error') assert.fail(`the answer failed: ${await turn.locator('.meta .error').innerText()}`);
     const sources = await chat.sources(turn);
     const markers = await chat.citedMarkers(turn);
-    console.log(`[e2e] edit question: markers ${JSON.stringify(markers)}; sources ${JSON.stringify(sources)}`);
+    const abstained = (await turn.locator('.meta .abstained').count()) > 0;
+    answers.push({ question: editQuestion.question, answer: (await turn.locator('.answer').innerText()).trim(), markers, sources, abstained });
+    console.log(`[e2e] edit question: abstained ${abstained}; markers ${JSON.stringify(markers)}; sources ${JSON.stringify(sources)}`);
     const citations = sources.filter((s) => markers.includes(s.n));
     assert.ok(citations.some((s) => s.path === editedFile && overlaps(s, newLines)),
       `a citation points at the new lines ${editedFile}:${newLines.join('-')}; cited: ${JSON.stringify(citations)}`);
@@ -300,6 +308,8 @@ describe('CLaRa journey in code-server', () => {
     await steps.step('show chat and inspector side by side', 30_000, async () => {
       await wb.runCommand(paletteTitle('clara.ask', manifest));
       await chat.frame.locator('section.turn').first().waitFor({ timeout: 15_000 });
+      // The journey left a file open per edit; keep only the chat panel's group for a readable picture.
+      await wb.runCommand('View: Close Editors in Other Groups');
       await wb.runCommand(paletteTitle('clara.showInspector', manifest));
       await inspector.frame.locator('ol.hits > li.hit').first().waitFor({ timeout: 15_000 });
     });
