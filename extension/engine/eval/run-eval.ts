@@ -39,6 +39,8 @@ export interface EvalConfig {
   topK?: number;
   /** The product's setting for search and ask: lexical fusion on (the CLI's default) or off (--no-lexical). */
   lexicalFusion: boolean;
+  /** Extra gitignore-style excludes for every corpus (EngineOptions.extraExcludes), e.g. translations. */
+  excludes?: string[];
   log: (message: string) => void;
 }
 
@@ -103,6 +105,7 @@ export async function runEval(config: EvalConfig): Promise<EvalRun> {
     const engine = await openEngine({
       root, storeDir, bundleDir: config.bundleDir, executionProvider: config.executionProvider,
       lexicalFusion: config.lexicalFusion, ...(config.topK ? { topK: config.topK } : {}),
+      ...(config.excludes?.length ? { extraExcludes: config.excludes } : {}),
     }, { onLog: (level, m) => config.log(`[${corpus}] ${level}: ${m}`) });
     try {
       config.log(`[${corpus}] indexing ${root}`);
