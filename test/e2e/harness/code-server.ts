@@ -24,6 +24,13 @@ const liveGroups = new Set<number>();
 process.on('exit', () => {
   for (const pgid of liveGroups) killGroup(pgid, 'SIGKILL');
 });
+// A cancelled CI job or Ctrl+C: node would die without running 'exit' handlers, leaving the servers behind.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    for (const pgid of liveGroups) killGroup(pgid, 'SIGKILL');
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  });
+}
 
 function killGroup(pgid: number, signal: NodeJS.Signals): boolean {
   try {
