@@ -5,6 +5,7 @@
 import { parseArgs, UsageError } from './cli-args';
 import type { CliCommand, CliIo } from './cli-command';
 import { askCommand } from './commands/ask';
+import { benchCommand } from './commands/bench';
 import { evalCommand } from './commands/eval';
 import { indexCommand } from './commands/index';
 import { searchCommand } from './commands/search';
@@ -16,6 +17,7 @@ const COMMANDS: Record<string, CliCommand> = {
   ask: askCommand,
   status: statusCommand,
   eval: evalCommand,
+  bench: benchCommand,
 };
 
 function usage(): string {
