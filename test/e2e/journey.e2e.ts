@@ -219,6 +219,9 @@ describe('CLaRa journey in code-server', () => {
     ensureDir(path.dirname(readmeScreenshot));
     await wb.screenshot(path.join(out, 'chat-inspector.png'));
     copyFileSync(path.join(out, 'chat-inspector.png'), readmeScreenshot);
+    // No file has changed since indexing yet, so no preview may call itself stale.
+    assert.deepEqual(hits.filter((h) => h.stale).map((h) => `${h.path}:${h.startLine}-${h.endLine}`), [],
+      'memories of unchanged files are not marked stale');
     contrast.push(await sampleContrast('light: chat answer text', chat.frame.locator('section.turn .answer')));
     contrast.push(await sampleContrast('light: inspector hit path', inspector.frame.locator('li.hit .open.path')));
   });

@@ -103,6 +103,8 @@ export class ChatPanel {
 export interface InspectorHitRow {
   rank: number;
   used: boolean;
+  /** The inspector says the lines on disk no longer hash to what the memory was made from. */
+  stale: boolean;
   path: string;
   startLine: number;
   endLine: number;
@@ -146,6 +148,7 @@ export class Inspector {
       out.push({
         rank: Number(await li.getAttribute('data-rank')),
         used: cls.split(/\s+/).includes('used'),
+        stale: cls.split(/\s+/).includes('is-stale'),
         score: Number(scoreText),
         ...parsePathLines(await li.locator('.open.path').innerText()),
       });
