@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
-const root = path.resolve(import.meta.dirname, '..', '..');
+const root = path.resolve(__dirname, '..', '..');
 
 function bundleDir(): string {
   if (process.env.CLARA_BUNDLE_DIR) return path.resolve(process.env.CLARA_BUNDLE_DIR);
