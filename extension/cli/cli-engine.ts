@@ -37,7 +37,10 @@ export function engineOptions(root: string, args: ParsedArgs): EngineOptions {
 /** Runs `body` with an open engine and always closes it (the store's writer lock must be released). */
 export async function withEngine<T>(root: string, args: ParsedArgs, body: (engine: ClaraEngineApi, options: EngineOptions) => Promise<T>): Promise<T> {
   const options = engineOptions(root, args);
-  const engine = await openEngine(options);
+  // Rebuild notices (a damaged store, another model version) go to stderr: the user must learn why the index restarts.
+  const engine = await openEngine(options, {
+    onLog: (level, message) => { if (level !== 'info') process.stderr.write(`clara: ${message}\n`); },
+  });
   try {
     return await body(engine, options);
   } finally {
