@@ -170,3 +170,19 @@ describe('fault: a store written by another model version', () => {
 });
 
 
+
+describe('fault: a damaged store met by the CLI', () => {
+  it('clara index says on stderr that it rebuilds, and why, then indexes everything', async () => {
+    const { clara, jsonOut } = await import('./reliability-kit');
+    const cliRepo = new FixtureRepo(MULTI_LANGUAGE_PROJECT, 'clara-storefault-cli-');
+    cleanups.push(() => cliRepo.dispose());
+    const bundleDir = bundleUnderTest();
+    assert.equal((await clara(['index', cliRepo.root, '--bundle', bundleDir, '--provider', 'cpu'])).code, 0);
+    const storeDir = path.join(cliRepo.root, '.clara');
+    for (const f of filesUnder(path.join(storeDir, 'lance', 'files.lance', 'data'), '.lance')) truncateSync(f, 8);
+    const r = await clara(['index', cliRepo.root, '--json', '--bundle', bundleDir, '--provider', 'cpu']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /clara: the store could not be read \(.*\); rebuilding it/);
+    assert.equal(jsonOut<{ summary: { filesIndexed: number } }>(r).summary.filesIndexed, Object.keys(MULTI_LANGUAGE_PROJECT).length);
+  });
+});
