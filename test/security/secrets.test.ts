@@ -20,11 +20,14 @@ const SECRET_FILES = ['.env', '.env.production', 'config/.env.local', 'deploy/id
   'certs/private.key', 'android/release.keystore', 'credentials.json', 'config/secrets.yaml', '.npmrc', '.git-credentials', '.netrc', '.pgpass'];
 const planted = Object.fromEntries(SECRET_FILES.map((f) => [f, token('sk_live_')]));
 const CONTROL = token('controlIdentifier');
+/** A key pasted into an ordinary source file: not a secret-pattern file name, so only content scanning could catch it. */
+const HARDCODED = token('sk_live_');
 
 const repo = new FixtureRepo({
   ...Object.fromEntries(SECRET_FILES.map((f) => [f, f.endsWith('.json') ? `{"api_key": "${planted[f]}"}\n` : `API_KEY=${planted[f]}\nTOKEN = "${planted[f]}"\n`])),
   'src/app.ts': `export function ${CONTROL}(): number {\n  return 42;\n}\n`,
   'src/settings.py': 'import os\n\nAPI_KEY = os.environ["API_KEY"]  # read from the environment, never from a file\n',
+  'src/hardcoded.py': `STRIPE_KEY = "${HARDCODED}"\n\ndef charge(amount):\n    return amount\n`,
 }, 'clara-secrets-');
 after(() => repo.dispose());
 
@@ -52,5 +55,11 @@ describe('secrets never reach the store', () => {
     assert.equal(r.code, 0, r.stderr);
     const hits = jsonOut<{ results: Array<{ path: string }> }>(r).results;
     assert.ok(hits.every((h) => !SECRET_FILES.includes(h.path)), JSON.stringify(hits));
+  });
+
+  it('a key hard-coded in an ordinary source file does not reach the store', {
+    todo: 'open gap: secrets are recognised by file name only; the lexical (BM25) column keeps identifier-shaped words, string literals included, so a token-shaped key in a .py/.ts file is stored (no content-based secret scanning yet)',
+  }, () => {
+    assert.deepEqual(grepTree(path.join(repo.root, '.clara'), HARDCODED), [], 'the hard-coded key reached the store');
   });
 });
