@@ -19,6 +19,7 @@ export class BundleTokenizer implements TextTokenizer {
 
   /** Ids without added special tokens (the bundle's templates carry their own). */
   encode(text: string): number[] {
+    if (text === '') return [];
     return this.tokenizer.encode(text, { add_special_tokens: false }).ids;
   }
 
@@ -27,6 +28,8 @@ export class BundleTokenizer implements TextTokenizer {
    * partial UTF-8 sequence comes back as U+FFFD (TokenTextStream relies on that to hold it back).
    */
   decode(ids: number[]): string {
+    // The library refuses an empty list; an empty answer is ordinary (the first token was eos).
+    if (ids.length === 0) return '';
     return this.tokenizer.decode(ids, { skip_special_tokens: true, clean_up_tokenization_spaces: false });
   }
 

@@ -21,13 +21,37 @@ export function readManifest(dir: string): BundleManifest {
   }
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = JSON.parse(nonFiniteToNull(text));
   } catch (err) {
     throw new BundleError(file, `not valid JSON, truncated or corrupt (${(err as Error).message})`);
   }
   const problem = manifestProblem(raw);
   if (problem) throw new BundleError(file, problem);
   return raw as BundleManifest;
+}
+
+/**
+ * Python's json.dumps writes NaN / Infinity / -Infinity (allow_nan defaults to True), e.g. for an evaluation figure
+ * that could not be computed. They are not JSON; outside strings they become null, and the fields the engine needs
+ * are then checked like any other value (a null threshold is still refused).
+ */
+export function nonFiniteToNull(text: string): string {
+  let out = '';
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (inString) {
+      out += ch;
+      if (ch === '\\') { out += text[++i] ?? ''; continue; }
+      if (ch === '"') inString = false;
+      continue;
+    }
+    if (ch === '"') { inString = true; out += ch; continue; }
+    const word = /^(?:-?Infinity|NaN)/.exec(text.slice(i, i + 9));
+    if (word) { out += 'null'; i += word[0].length - 1; continue; }
+    out += ch;
+  }
+  return out;
 }
 
 /** The first thing wrong with a parsed manifest, or null. */
