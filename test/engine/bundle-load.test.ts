@@ -11,6 +11,7 @@ import { after, describe, it } from 'node:test';
 import { BundleError } from '../../extension/engine/model/bundle-error';
 import { TokenTextStream } from '../../extension/engine/model/bundle-tokenizer';
 import { defaultBundleDir, loadBundle } from '../../extension/engine/model/load-bundle';
+import { nonFiniteToNull } from '../../extension/engine/model/manifest-check';
 import { bundleUnderTest } from '../bundle/bundle-under-test';
 
 const source = bundleUnderTest();
@@ -24,7 +25,7 @@ function copyBundle(): string {
 }
 
 function manifestOf(dir: string): Record<string, any> {
-  return JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+  return JSON.parse(nonFiniteToNull(readFileSync(path.join(dir, 'manifest.json'), 'utf8')));
 }
 
 function writeManifest(dir: string, manifest: unknown): void {
@@ -92,14 +93,19 @@ describe('loadBundle', () => {
     await assertBundleError(dir, file, /sha256 mismatch/);
   });
 
+  it('reads NaN and Infinity (as Python writes them) in manifest.json as null', () => {
+    assert.equal(nonFiniteToNull('{"a": NaN, "b": "NaN \\" Infinity", "c": [-Infinity, Infinity, 1e5]}'),
+      '{"a": null, "b": "NaN \\" Infinity", "c": [null, null, 1e5]}');
+  });
+
   it('names a truncated manifest and a manifest of another format', async () => {
     const dir = copyBundle();
     const text = readFileSync(path.join(dir, 'manifest.json'), 'utf8');
     writeFileSync(path.join(dir, 'manifest.json'), text.slice(0, text.length / 2));
     await assertBundleError(dir, 'manifest.json', /not valid JSON/);
-    writeManifest(dir, { ...JSON.parse(text), format: 'clara-bundle/0' });
+    writeManifest(dir, { ...manifestOf(source), format: 'clara-bundle/0' });
     await assertBundleError(dir, 'manifest.json', /format is "clara-bundle\/0"/);
-    const { generator, ...noGenerator } = JSON.parse(text);
+    const { generator, ...noGenerator } = manifestOf(source);
     assert.ok(generator);
     writeManifest(dir, noGenerator);
     await assertBundleError(dir, 'manifest.json', /'generator' must be an object/);
