@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { nonFiniteToNull } from '../../extension/engine/model/manifest-check';
 import { bundleUnderTest } from '../bundle/bundle-under-test';
 
 const CLI = path.resolve(__dirname, '..', '..', 'dist', 'cli.js');
@@ -129,6 +130,21 @@ describe('clara CLI', () => {
       const r = await clara(args);
       assert.equal(r.code, 2, `clara ${args.join(' ')} → ${r.code}: ${r.stderr}`);
       assert.match(r.stdout + r.stderr, pattern);
+    }
+  });
+
+  it('without --bundle, the built CLI finds models/default.json from dist/ and loads that bundle', async () => {
+    const repo = path.resolve(__dirname, '..', '..');
+    const name = JSON.parse(readFileSync(path.join(repo, 'models', 'default.json'), 'utf8')).bundle;
+    const manifest = JSON.parse(nonFiniteToNull(readFileSync(path.join(repo, 'models', name, 'manifest.json'), 'utf8')));
+    const other = mkdtempSync(path.join(tmpdir(), 'clara-cli-default-'));
+    try {
+      writeFileSync(path.join(other, 'hello.py'), 'def hello():\n    return "hi"\n');
+      const r = await clara(['status', other, '--json', '--provider', 'cpu']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(JSON.parse(r.stdout).model.name, manifest.name);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
     }
   });
 
