@@ -9,6 +9,7 @@ import * as lancedb from '@lancedb/lancedb';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { MemoryReader, ScoredChunk, StoredChunk } from '../engine-parts';
+import { rowsToTable } from './arrow-rows';
 import { lexicalTerms } from './lexical-terms';
 import {
   CHUNKS_TABLE, type ChunkRow, chunksSchema, FILES_TABLE, type FileRecord, filesSchema, META_TABLE, metaSchema,
@@ -223,8 +224,7 @@ export class MemoryStore implements MemoryReader {
     if (batch.chunks.length > 0) {
       let merge = this.chunks.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll();
       if (affected.length > 0) merge = merge.whenNotMatchedBySourceDelete({ where: inList('path', affected) });
-      await merge.execute(lancedb.makeArrowTable(batch.chunks as unknown as Record<string, unknown>[],
-        { schema: chunksSchema(this.identity.dim) }));
+      await merge.execute(rowsToTable(chunksSchema(this.identity.dim), batch.chunks as unknown as Record<string, unknown>[]));
     } else {
       for (const group of groups(affected)) await this.chunks.delete(inList('path', group));
     }
@@ -267,7 +267,7 @@ export class MemoryStore implements MemoryReader {
     }
     if (rows.length === 0) return;
     await this.retired.mergeInsert('content_hash').whenMatchedUpdateAll().whenNotMatchedInsertAll()
-      .execute(lancedb.makeArrowTable(rows, { schema: retiredSchema(this.identity.dim) }));
+      .execute(rowsToTable(retiredSchema(this.identity.dim), rows));
   }
 
   /**
