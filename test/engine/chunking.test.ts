@@ -128,14 +128,16 @@ function assertCovers(chunks: Chunk[], text: string): void {
 describe('chunkFile by syntax', () => {
   for (const lc of CASES) {
     it(`${lc.language}: each definition is a chunk with its qualified symbol and exact lines`, async () => {
-      const statements = 6;
+      const statements = 10;
       const body = (indent: string) => Array.from({ length: statements }, (_, i) => indent + lc.stmt(i)).join('\n');
       const text = lc.source(body);
       const lines = text.split('\n');
-      // A budget (real tokenizer, real template) where one definition fits and two never do.
+      // A budget (real tokenizer, real template) where one definition (body + its few header and footer lines)
+      // fits and two never do: bodies are > 80 tokens, so 1.5 bodies + 40 < 2 bodies.
       const overhead = bundle.tokenizer.count(formatDoc(bundle.manifest.doc_template, lc.path, ''));
       const bodyTokens = bundle.tokenizer.count(`${body('    ')}\n`);
-      const budget: ChunkBudget = { ...bundleBudget(), docMaxTokens: overhead + Math.ceil(bodyTokens * 1.5) };
+      assert.ok(bodyTokens > 80, `body of ${bodyTokens} tokens is too small for this test`);
+      const budget: ChunkBudget = { ...bundleBudget(), docMaxTokens: overhead + Math.ceil(bodyTokens * 1.5) + 40 };
       const chunks = await chunkFile(lc.path, text, budget);
       assertFits(chunks, budget);
       assertCovers(chunks, text);
