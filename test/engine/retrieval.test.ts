@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type { ModelBundle } from '../../extension/engine/engine-parts';
 import { loadBundle } from '../../extension/engine/model/load-bundle';
 import { flatCosine } from '../../extension/engine/retrieval/cosine';
+import { cutQuestion } from '../../extension/engine/retrieval/question-cut';
 import { reciprocalRankFusion } from '../../extension/engine/retrieval/rank-fusion';
 import { retrieve } from '../../extension/engine/retrieval/retrieve';
 import { bundleUnderTest } from '../bundle/bundle-under-test';
@@ -66,5 +67,23 @@ describe('reciprocalRankFusion', () => {
     assert.deepEqual(fused.map((f) => f.id), ['a', 'c', 'b']);
     assert.ok(Math.abs(fused[0].fused - (1 / 61 + 1 / 62)) < 1e-12);
     assert.ok(Math.abs(fused[2].fused - 1 / 62) < 1e-12);
+  });
+});
+
+describe('cutQuestion', () => {
+  it('keeps a short question as it is and cuts a long one to exactly query_max_tokens tokens', async () => {
+    const bundle = await loadBundle(bundleUnderTest(), { executionProvider: 'cpu' });
+    try {
+      const max = bundle.manifest.query_max_tokens;
+      assert.equal(cutQuestion(bundle.tokenizer, 'what does slugify do?', max), 'what does slugify do?');
+      const long = 'how does the stack push and pop items 🎉 '.repeat(500);
+      const cut = cutQuestion(bundle.tokenizer, long, max);
+      assert.ok(long.startsWith(cut));
+      assert.ok(!cut.includes('\uFFFD'));
+      const n = bundle.tokenizer.count(cut);
+      assert.ok(n <= max && n >= max - 4, `${n} tokens`);
+    } finally {
+      await bundle.close();
+    }
   });
 });

@@ -5,6 +5,7 @@
  */
 import type { AnswerResult, AskOptions, Citation, SearchHit } from '../engine-api';
 import type { MemoryReader, ModelBundle } from '../engine-parts';
+import { cutQuestion } from '../retrieval/question-cut';
 import { retrieve } from '../retrieval/retrieve';
 import { abstainedAnswer, toCitation } from './abstention';
 import { CitationMarkerFilter } from './citation-markers';
@@ -16,8 +17,8 @@ export async function answerQuestion(
   question: string,
   options: AskOptions & { topK: number; lexicalFusion: boolean },
 ): Promise<AnswerResult> {
-  const cleaned = checkQuestion(question);
   const started = performance.now();
+  const cleaned = cutQuestion(bundle.tokenizer, checkQuestion(question), bundle.manifest.query_max_tokens);
   const { manifest } = bundle;
   const model = { name: manifest.name, version: manifest.version, config: manifest.config, executionProvider: bundle.executionProvider };
 

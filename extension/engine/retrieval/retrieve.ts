@@ -6,6 +6,7 @@
 import type { SearchHit } from '../engine-api';
 import type { MemoryReader, ModelBundle, ScoredChunk } from '../engine-parts';
 import { flatCosine } from './cosine';
+import { cutQuestion } from './question-cut';
 import { reciprocalRankFusion } from './rank-fusion';
 
 /** Candidates per list before fusion: enough depth for a lexical-only match to reach the top k. */
@@ -20,6 +21,7 @@ export async function retrieve(
   options: { topK: number; lexicalFusion: boolean },
 ): Promise<SearchHit[]> {
   const topK = Math.max(1, Math.floor(options.topK));
+  question = cutQuestion(bundle.tokenizer, question, bundle.manifest.query_max_tokens);
   const [queryMemory] = await bundle.query.encode([question]);
   if (!options.lexicalFusion) {
     const nearest = await store.nearest(queryMemory, topK);
