@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { nonFiniteToNull } from '../../extension/engine/model/manifest-check';
+import { cudaSupport } from '../../extension/engine/model/onnx-runtime';
 import { bundleUnderTest } from '../bundle/bundle-under-test';
 
 const CLI = path.resolve(__dirname, '..', '..', 'dist', 'cli.js');
@@ -146,6 +147,12 @@ describe('clara CLI', () => {
     } finally {
       rmSync(other, { recursive: true, force: true });
     }
+  });
+
+  it('--provider cuda without the CUDA provider installed exits with 1 and says how to install it', { skip: cudaSupport().available && 'CUDA is installed here' }, async () => {
+    const r = await clara(['search', root, 'stack', '--provider', 'cuda', '--bundle', bundle]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /CUDA execution provider requested, but .*docs\/CLI\.md/);
   });
 
   it('a broken bundle exits with 1 and names the file', async () => {

@@ -12,6 +12,8 @@ import { BundleError } from '../../extension/engine/model/bundle-error';
 import { TokenTextStream } from '../../extension/engine/model/bundle-tokenizer';
 import { defaultBundleDir, loadBundle } from '../../extension/engine/model/load-bundle';
 import { nonFiniteToNull } from '../../extension/engine/model/manifest-check';
+import { ExecutionProviderError } from '../../extension/engine/model/onnx-model';
+import { cudaSupport } from '../../extension/engine/model/onnx-runtime';
 import { bundleUnderTest } from '../bundle/bundle-under-test';
 
 const source = bundleUnderTest();
@@ -65,6 +67,19 @@ describe('loadBundle', () => {
     } finally {
       await bundle.close();
     }
+  });
+
+  it("'cuda' runs on CUDA where its provider is installed, and otherwise fails saying why (no silent CPU fallback)", async () => {
+    if (cudaSupport().available) {
+      const bundle = await loadBundle(source, { executionProvider: 'cuda' });
+      try { assert.equal(bundle.executionProvider, 'cuda'); } finally { await bundle.close(); }
+      return;
+    }
+    await assert.rejects(loadBundle(source, { executionProvider: 'cuda' }), (err: unknown) => {
+      assert.ok(err instanceof ExecutionProviderError);
+      assert.match(err.message, /CUDA execution provider requested, but .*docs\/CLI\.md/);
+      return true;
+    });
   });
 
   it('names a missing file', async () => {
