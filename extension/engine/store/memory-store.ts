@@ -294,9 +294,11 @@ export class MemoryStore implements MemoryReader {
       const times = rows.map((r) => Number(r.retired_at)).sort((a, b) => a - b);
       await this.retired.delete(`retired_at <= ${times[retiredCount - RETIRED_CAP - 1]}`);
     }
-    const olderThan = new Date(Date.now() - 1_000);
     for (const table of [this.chunks, this.files, this.retired, this.meta]) {
-      await table.optimize({ cleanupOlderThan: olderThan, deleteUnverified: true });
+      // Every version but the compacted one goes: the run's own last commits are seconds old at most, and keeping
+      // them kept every pre-compaction data file (the store was twice its size). We hold the writer lock, so no
+      // other writer has files in flight; a reader on an old version re-reads the latest on its next query.
+      await table.optimize({ cleanupOlderThan: new Date(), deleteUnverified: true });
     }
   }
 
