@@ -50,7 +50,9 @@ async function engineOn(root: string, storeDir?: string): Promise<ClaraEngine> {
 async function assertEqualsFresh(engine: ClaraEngine, root: string, what: string): Promise<void> {
   const fresh = await engineOn(root);
   await fresh.index();
-  assertSameIndex(await snapshotOf(engine), await snapshotOf(fresh), what);
+  const drift = assertSameIndex(await snapshotOf(engine), await snapshotOf(fresh), what);
+  console.log(`[changing-tree] ${what}: equal to a fresh index; memory drift over ${drift.compared} chunks: min cosine ` +
+    `${drift.minCosine.toFixed(6)}, max entry difference ${drift.maxRelativeDiff.toExponential(2)}`);
   await fresh.close();
 }
 

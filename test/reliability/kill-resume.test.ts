@@ -15,7 +15,7 @@ import { loadBundle } from '../../extension/engine/model/load-bundle';
 import { MemoryStore } from '../../extension/engine/store/memory-store';
 import { bundleUnderTest } from '../bundle/bundle-under-test';
 import { FixtureRepo } from '../fixtures/fixture-repo';
-import { assertSameIndex, bundleIdentity, clara, jsonOut, prng, pythonModules, snapshotOf, startCli, type StoreSnapshot } from './reliability-kit';
+import { assertSameIndex, bundleIdentity, type MemoryDrift, clara, jsonOut, prng, pythonModules, snapshotOf, startCli, type StoreSnapshot } from './reliability-kit';
 
 const BUNDLE = bundleUnderTest();
 const FILES = pythonModules(360, 2);
@@ -23,6 +23,7 @@ const KILLS = 10;
 const SEED = Number(process.env.CLARA_FAULT_SEED ?? Date.now() % 100_000);
 
 let bundle: ModelBundle;
+let drift: MemoryDrift | undefined;
 const cleanups: Array<() => unknown> = [];
 before(async () => {
   bundle = await loadBundle(BUNDLE, { executionProvider: 'cpu' });
@@ -61,8 +62,10 @@ describe('fault: the indexing process killed ten times in a row', () => {
     let killed = 0;
     let previousFiles = 0;
     for (let round = 0; round < KILLS; round++) {
-      // A random point: somewhere in start-up (opening the bundle and store, scanning) or in the first ~20% of the work.
-      const delay = Math.round(noop.ms * (0.5 + 0.5 * random()) + random() * 0.2 * work);
+      // A random point: in start-up (loading the bundle, opening the store, scanning) or within the next 30% of the
+      // work still left, so that every round can be cut short while the index keeps advancing between rounds.
+      const remaining = 1 - previousFiles / Object.keys(FILES).length;
+      const delay = Math.round(noop.ms * (0.5 + 0.5 * random()) + random() * 0.3 * work * remaining);
       const run = startCli(['index', repo.root, '--bundle', BUNDLE, '--provider', 'cpu']);
       const timer = setTimeout(() => run.child.kill('SIGKILL'), delay);
       const result = await run.done;
@@ -114,7 +117,16 @@ describe('fault: the indexing process killed ten times in a row', () => {
       'the resume handles exactly the chunks of the files not yet recorded');
 
     const final = await engineOn(repo.root);
-    assertSameIndex(await snapshotOf(final), fresh, 'after ten kills and a resume');
+    drift = assertSameIndex(await snapshotOf(final), fresh, 'after ten kills and a resume');
+    console.log(`[kill-resume] equal to a fresh index; memory drift over ${drift.compared} chunks: min cosine ` +
+      `${drift.minCosine.toFixed(6)}, max entry difference ${drift.maxRelativeDiff.toExponential(2)}`);
+  });
+
+  it('resumed memories equal a fresh index\'s within fp16 storage precision', {
+    todo: 'open gap (model bundle): the int8 bundle quantises activations per batch, so a chunk compressed in a different batch (a resumed run) gets a slightly different memory — cosine ≥ 0.9999, entries up to ~2% apart; docs/RELIABILITY.md',
+  }, () => {
+    assert.ok(drift, 'the kill test ran');
+    assert.ok(drift.maxRelativeDiff <= 2e-3, `max entry difference ${drift.maxRelativeDiff}`);
   });
 });
 

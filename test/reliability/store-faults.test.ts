@@ -12,9 +12,10 @@ import { after, before, describe, it } from 'node:test';
 import { type ClaraEngine, openEngineWithBundle } from '../../extension/engine/clara-engine';
 import type { ModelBundle } from '../../extension/engine/engine-parts';
 import { loadBundle } from '../../extension/engine/model/load-bundle';
+import { nonFiniteToNull } from '../../extension/engine/model/manifest-check';
 import { bundleUnderTest } from '../bundle/bundle-under-test';
 import { FixtureRepo, MULTI_LANGUAGE_PROJECT, tempDir } from '../fixtures/fixture-repo';
-import { assertSameIndex, snapshotOf, type StoreSnapshot } from './reliability-kit';
+import { assertSameIndex, clara, jsonOut, snapshotOf, type StoreSnapshot } from './reliability-kit';
 
 let bundle: ModelBundle;
 let repo: FixtureRepo;
@@ -145,7 +146,7 @@ describe('fault: a store written by another model version', () => {
     cleanups.push(other.dispose);
     cpSync(bundle.dir ?? bundleUnderTest(), other.dir, { recursive: true });
     const manifestFile = path.join(other.dir, 'manifest.json');
-    const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as { version: string };
+    const manifest = JSON.parse(nonFiniteToNull(readFileSync(manifestFile, 'utf8'))) as { version: string };
     manifest.version = `${manifest.version}-next`;
     writeFileSync(manifestFile, JSON.stringify(manifest, null, 1));
     const otherBundle = await loadBundle(other.dir, { executionProvider: 'cpu' });
@@ -173,7 +174,6 @@ describe('fault: a store written by another model version', () => {
 
 describe('fault: a damaged store met by the CLI', () => {
   it('clara index says on stderr that it rebuilds, and why, then indexes everything', async () => {
-    const { clara, jsonOut } = await import('./reliability-kit');
     const cliRepo = new FixtureRepo(MULTI_LANGUAGE_PROJECT, 'clara-storefault-cli-');
     cleanups.push(() => cliRepo.dispose());
     const bundleDir = bundleUnderTest();

@@ -39,12 +39,12 @@ function generate(root: string, count: number): number {
     const dir = path.join(root, `src/area_${Math.floor(f / 10_000)}/mod_${Math.floor(f / 100)}`);
     if (f % 100 === 0) mkdirSync(dir, { recursive: true });
     const ext = ['py', 'ts', 'go', 'js'][f % 4];
-    const body = {
+    const body: string = {
       py: `def handler_${f}(request):\n    """Handles request kind ${f}."""\n    return request.value * ${f % 97} + ${f}\n`,
       go: `package mod\n\nfunc Handler${f}(v int) int {\n\treturn v*${f % 97} + ${f}\n}\n`,
       ts: `export function handler${f}(value: number): number {\n  return value * ${f % 97} + ${f};\n}\n`,
       js: `function handler${f}(value) {\n  return value * ${f % 97} + ${f};\n}\nmodule.exports = { handler${f} };\n`,
-    }[ext];
+    }[ext] as string;
     writeFileSync(path.join(dir, `file_${f}.${ext}`), body);
   }
   return Date.now() - started;
