@@ -4,7 +4,7 @@
  * malformed messages that must be logged and ignored.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
@@ -106,8 +106,12 @@ describe('engine worker (dist/engine-worker.js)', () => {
   });
 
   it('opens, indexes with progress events, and searches', async () => {
-    const opened = await client.call<IndexState>({ type: 'open', options: { root: repo.root, storeDir: store.dir, bundleDir: bundleUnderTest(), executionProvider: 'cpu' } });
+    // Without CLARA_BUNDLE_DIR the worker finds models/default.json itself, from dist/, as it does in the extension.
+    const bundleDir = process.env.CLARA_BUNDLE_DIR ? bundleUnderTest() : undefined;
+    const opened = await client.call<IndexState>({ type: 'open', options: { root: repo.root, storeDir: store.dir, bundleDir, executionProvider: 'cpu' } });
     assert.equal(opened.files, 0);
+    const manifest = JSON.parse(readFileSync(path.join(bundleUnderTest(), 'manifest.json'), 'utf8')) as { name: string; version: string };
+    assert.deepEqual([opened.model.name, opened.model.version, opened.model.executionProvider], [manifest.name, manifest.version, 'cpu']);
     const summary = await client.call<IndexSummary>({ type: 'indexAll' });
     assert.equal(summary.filesIndexed, Object.keys(MULTI_LANGUAGE_PROJECT).length);
     assert.ok(client.events.some((e) => e.type === 'progress' && e.progress.phase === 'scanning'));
