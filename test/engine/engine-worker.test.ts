@@ -4,11 +4,12 @@
  * malformed messages that must be logged and ignored.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import type { AnswerResult, IndexState, IndexSummary, SearchHit } from '../../extension/engine/engine-api';
+import { readManifest } from '../../extension/engine/model/manifest-check';
 import { isWorkerEvent, type WorkerEvent, type WorkerRequest } from '../../extension/engine/worker/worker-protocol';
 import { bundleUnderTest } from '../bundle/bundle-under-test';
 import { FixtureRepo, MULTI_LANGUAGE_PROJECT, tempDir } from '../fixtures/fixture-repo';
@@ -110,7 +111,7 @@ describe('engine worker (dist/engine-worker.js)', () => {
     const bundleDir = process.env.CLARA_BUNDLE_DIR ? bundleUnderTest() : undefined;
     const opened = await client.call<IndexState>({ type: 'open', options: { root: repo.root, storeDir: store.dir, bundleDir, executionProvider: 'cpu' } });
     assert.equal(opened.files, 0);
-    const manifest = JSON.parse(readFileSync(path.join(bundleUnderTest(), 'manifest.json'), 'utf8')) as { name: string; version: string };
+    const manifest = readManifest(bundleUnderTest());
     assert.deepEqual([opened.model.name, opened.model.version, opened.model.executionProvider], [manifest.name, manifest.version, 'cpu']);
     const summary = await client.call<IndexSummary>({ type: 'indexAll' });
     assert.equal(summary.filesIndexed, Object.keys(MULTI_LANGUAGE_PROJECT).length);
