@@ -6,6 +6,7 @@
  * measured from the summary's filesUnchanged / chunksCompressed / chunksReused.
  */
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import * as path from 'node:path';
 import { type ClaraEngine, openEngineWithBundle } from '../../extension/engine/clara-engine';
@@ -18,7 +19,7 @@ import { FixtureRepo } from '../fixtures/fixture-repo';
 import { assertSameIndex, bundleIdentity, type MemoryDrift, clara, jsonOut, prng, pythonModules, snapshotOf, startCli, type StoreSnapshot } from './reliability-kit';
 
 const BUNDLE = bundleUnderTest();
-const FILES = pythonModules(360, 2);
+const FILES = pythonModules(600, 2);
 const KILLS = 10;
 const SEED = Number(process.env.CLARA_FAULT_SEED ?? Date.now() % 100_000);
 
@@ -54,7 +55,6 @@ describe('fault: the indexing process killed ten times in a row', () => {
     const fresh = await snapshotOf(freshEngine);
     await freshEngine.close();
     const freshByPath = byPath(fresh);
-    const work = Math.max(200, cold.ms - noop.ms);
 
     const repo = new FixtureRepo(FILES, 'clara-kill-');
     cleanups.push(() => repo.dispose());
@@ -62,14 +62,26 @@ describe('fault: the indexing process killed ten times in a row', () => {
     let killed = 0;
     let previousFiles = 0;
     for (let round = 0; round < KILLS; round++) {
-      // A random point: in start-up (loading the bundle, opening the store, scanning) or within the next 30% of the
-      // work still left, so that every round can be cut short while the index keeps advancing between rounds.
-      const remaining = 1 - previousFiles / Object.keys(FILES).length;
-      const delay = Math.round(noop.ms * (0.5 + 0.5 * random()) + random() * 0.3 * work * remaining);
+      // A random point, chosen by progress rather than by the clock (timings swing widely on a shared machine):
+      // either somewhere in start-up (loading the bundle, opening the store, scanning), or after the child has made
+      // K more commits to the chunks table (each is a new LanceDB version file), plus a random part of the next batch.
+      const afterCommits = random() < 0.2 ? 0 : 1 + Math.floor(random() * 2);
+      const extraMs = Math.round(random() * (afterCommits === 0 ? noop.ms : 150));
+      const versions = path.join(repo.root, '.clara', 'lance', 'chunks.lance', '_versions');
+      const countVersions = () => { try { return readdirSync(versions).length; } catch { return 0; } };
+      const startVersions = countVersions();
       const run = startCli(['index', repo.root, '--bundle', BUNDLE, '--provider', 'cpu']);
-      const timer = setTimeout(() => run.child.kill('SIGKILL'), delay);
+      let seen = startVersions;
+      const poll = setInterval(() => {
+        seen = Math.max(seen, countVersions());
+        if (seen - startVersions >= afterCommits) {
+          clearInterval(poll);
+          setTimeout(() => run.child.kill('SIGKILL'), extraMs);
+        }
+      }, 5);
       const result = await run.done;
-      clearTimeout(timer);
+      clearInterval(poll);
+      const delay = `${afterCommits} commits + ${extraMs} ms`;
       if (result.signal === 'SIGKILL') killed++;
       else assert.equal(result.code, 0, `round ${round} failed instead of being killed: ${result.stderr}`);
 
@@ -89,7 +101,7 @@ describe('fault: the indexing process killed ten times in a row', () => {
       await engine.close();
       assert.ok(records.length >= previousFiles, `round ${round}: committed files went from ${previousFiles} to ${records.length}`);
       previousFiles = records.length;
-      rounds.push(`${result.signal ?? `exit ${result.code}`} after ${delay} ms → ${records.length} files, ${now.chunks.length} chunks`);
+      rounds.push(`${result.signal ?? `exit ${result.code}`} after ${delay} → ${records.length} files, ${now.chunks.length} chunks`);
     }
     console.log(`[kill-resume] seed ${SEED}; cold run ${cold.ms} ms, no-op run ${noop.ms} ms, ${Object.keys(FILES).length} files, ` +
       `${coldSummary.chunksCompressed} chunks\n  ${rounds.join('\n  ')}`);
