@@ -119,6 +119,10 @@ describe('CLaRa journey in code-server', () => {
     return { answer, sources, markedSources, abstained };
   }
 
+  function citationsOf(a: ReadAnswer): ChatSourceRow[] {
+    return a.markedSources.length > 0 ? a.markedSources : a.sources;
+  }
+
   before(async () => {
     const file = await vsix();
     // CLARA_BUNDLE_DIR (as for the model tests): run the journey on another bundle through clara.modelPath;
@@ -190,12 +194,12 @@ describe('CLaRa journey in code-server', () => {
       assert.fail(`the answer failed: ${await chat.frame.locator('section.turn').nth(0).locator('.meta .error').innerText()}`);
     }
     first = await readAnswer(0, firstQuestion.question);
-    // The citation to follow: the generator's own [n] for the expected file when it wrote one, else the expected
-    // file's entry in the answer's numbered sources (the tiny model often writes no marker; see docs/E2E.md).
-    cited = first.markedSources.find((x) => x.path === firstQuestion.expectedPath)
-      ?? first.sources.find((x) => x.path === firstQuestion.expectedPath);
-    assert.ok(cited, `the answer cites ${firstQuestion.expectedPath}; its sources: ${JSON.stringify(first.sources)}`);
-    console.log(`[e2e] expected file cited as [${cited.n}] (${first.markedSources.includes(cited) ? 'a marker the generator wrote' : 'a listed source'})`);
+    // The answer's citations: the memories the generator cited with [n]; when it wrote no valid marker, every memory
+    // it was given (the engine's contract, answer-question.ts; the tiny model often writes none, see docs/E2E.md).
+    const citations = citationsOf(first);
+    cited = citations.find((x) => x.path === firstQuestion.expectedPath);
+    assert.ok(cited, `the answer cites ${firstQuestion.expectedPath}; its citations: ${JSON.stringify(citations)}`);
+    console.log(`[e2e] expected file cited as [${cited.n}] (${first.markedSources.includes(cited) ? 'a marker the generator wrote' : 'no marker written, so every given memory is a citation'})`);
     await wb.screenshot(path.join(out, 'chat-answer.png'));
   });
 
@@ -237,7 +241,7 @@ describe('CLaRa journey in code-server', () => {
     // "Used" marks the answer's citations: the memories the generator cited with [n], or, when it wrote no valid
     // marker, every memory it was given (the engine's contract in answer-question.ts: every answer shows its sources).
     const key = (x: { path: string; startLine: number; endLine: number }) => `${x.path}:${x.startLine}-${x.endLine}`;
-    const citations = first!.markedSources.length > 0 ? first!.markedSources : first!.sources;
+    const citations = citationsOf(first!);
     assert.deepEqual(hits.filter((h) => h.used).map(key).sort(), citations.map(key).sort(),
       'the inspector marks as used exactly the answer\'s citations');
     if (hits.length > citations.length) {
@@ -285,9 +289,9 @@ describe('CLaRa journey in code-server', () => {
       assert.fail(`the answer failed: ${await chat.frame.locator('section.turn').nth(1).locator('.meta .error').innerText()}`);
     }
     const second = await readAnswer(1, editQuestion.question);
-    const hit = second.sources.find((x) => x.path === editedFile && overlaps(x, newLines));
-    assert.ok(hit, `the answer cites the new lines ${editedFile}:${newLines.join('-')}; its sources: ${JSON.stringify(second.sources)}`);
-    console.log(`[e2e] new code cited as [${hit.n}] (${second.markedSources.includes(hit) ? 'a marker the generator wrote' : 'a listed source'})`);
+    const hit = citationsOf(second).find((x) => x.path === editedFile && overlaps(x, newLines));
+    assert.ok(hit, `the answer cites the new lines ${editedFile}:${newLines.join('-')}; its citations: ${JSON.stringify(citationsOf(second))}`);
+    console.log(`[e2e] new code cited as [${hit.n}] (${second.markedSources.includes(hit) ? 'a marker the generator wrote' : 'no marker written, so every given memory is a citation'})`);
   });
 
   serial('7. "Reindex Workspace" shows progress and completes; Pause and Resume work once', async () => {
