@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { CodeServer } from './harness/code-server';
 import { ServerLogs } from './harness/logs';
 import { ensureDir, newRunDir, resultsDir } from './harness/paths';
-import { StepLog } from './harness/step';
+import { StepLog, waitUntil } from './harness/step';
 import { Workbench } from './harness/workbench';
 import { fixtureText, firstQuestion, writeFixture } from './fixture/workspace';
 
@@ -68,13 +68,11 @@ describe('e2e harness on stock code-server', () => {
 
   it('reads the extension host log and stops the server by its own process group', async () => {
     const logs = new ServerLogs(server!.userDataDir);
-    const exthost = await steps.step('find the extension host log', 20_000, async () => {
-      for (;;) {
+    const exthost = await steps.step('find the extension host log', 20_000, () =>
+      waitUntil('remoteexthost.log to mention the extension host', 18_000, () => {
         const text = logs.extensionHostLog();
-        if (text.includes('Extension host')) return text;
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    });
+        return text.includes('Extension host') ? text : false;
+      }));
     assert.match(exthost, /Extension host/);
     const pid = server!.pid!;
     await steps.step('stop code-server', 20_000, async () => {

@@ -143,6 +143,8 @@ describe('CLaRa journey in code-server', () => {
     await wb?.close();
     await server?.stop();
     if (server) new ServerLogs(server.userDataDir).copyTo(path.join(out, 'logs'));
+    // The unpacked extension is the bulk of a run folder (~200 MiB) and nothing reads it after the run.
+    if (server) rmSync(server.extensionsDir, { recursive: true, force: true });
     if (wb) {
       writeFileSync(path.join(out, 'page-console.log'), wb.console.map((l) => `[${l.type}] ${l.text}`).join('\n') + '\n');
     }
@@ -391,6 +393,7 @@ describe('CLaRa in an untrusted workspace (workspace trust on)', () => {
     await wb?.close();
     await server?.stop();
     if (server) new ServerLogs(server.userDataDir).copyTo(path.join(out, 'logs-untrusted'));
+    if (server) rmSync(server.extensionsDir, { recursive: true, force: true });
     steps.write(out, 'timings.json');
   });
 

@@ -1,6 +1,6 @@
 /** Builds the VSIX the README's way (`npm run package`) and finds the file it produced. */
 import { spawn } from 'node:child_process';
-import { copyFileSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { readManifest } from './clara-ui';
 import { newRunDir, repoRoot } from './paths';
@@ -33,8 +33,11 @@ export async function buildVsix(logLine: (s: string) => void = () => undefined):
 
 /** A private copy: the repo-root VSIX is rewritten by anyone who runs `npm run package` while the suite runs. */
 export function snapshotVsix(file: string): string {
-  const copy = path.join(newRunDir('vsix'), path.basename(file));
+  const dir = newRunDir('vsix');
+  const copy = path.join(dir, path.basename(file));
   copyFileSync(file, copy);
+  // ~100 MiB each: gone with the test process rather than waiting for the run-folder pruning.
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   return copy;
 }
 
