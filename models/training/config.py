@@ -58,8 +58,11 @@ class TrainConfig:
     pretrain_gen: StageConfig   # generator next-token pretraining on code
     scp: StageConfig            # salient compressor pretraining: CE + lambda * MSE, one memory block
     instruct: StageConfig       # k blocks (gold + same-repo hard negatives), answer cites [n]
+    align: StageConfig          # query reasoner warm-up: contrastive over the whole cached index (synthesis labels)
     e2e: StageConfig            # frozen compressor, query reasoner + generator through straight-through top-k
     mse_lambda: float = 0.1
+    align_temperature: float = 0.05
+    e2e_query_lr_scale: float = 0.1
     topk_tau: float = 0.02
     topk_k: int = 5
     pool_size: int = 20
@@ -85,6 +88,7 @@ def tiny() -> TrainConfig:
         pretrain_gen=StageConfig(steps=150, batch_size=16, lr=2e-3),
         scp=StageConfig(steps=400, batch_size=32, lr=1.5e-3),
         instruct=StageConfig(steps=150, batch_size=16, lr=1e-3),
+        align=StageConfig(steps=300, batch_size=64, lr=1e-3),
         e2e=StageConfig(steps=150, batch_size=16, lr=5e-4),
     )
 
@@ -100,9 +104,10 @@ def small() -> TrainConfig:
         model=ModelConfig(vocab_size=16384, enc_dim=256, enc_layers=4, enc_heads=4, gen_dim=256, gen_layers=3,
                           gen_heads=4),
         pretrain_gen=StageConfig(steps=200, batch_size=32, lr=1e-3),
-        scp=StageConfig(steps=700, batch_size=32, lr=8e-4),
-        instruct=StageConfig(steps=250, batch_size=16, lr=5e-4),
-        e2e=StageConfig(steps=250, batch_size=16, lr=3e-4),
+        scp=StageConfig(steps=600, batch_size=32, lr=8e-4),
+        instruct=StageConfig(steps=200, batch_size=16, lr=5e-4),
+        align=StageConfig(steps=400, batch_size=64, lr=7e-4),
+        e2e=StageConfig(steps=200, batch_size=16, lr=3e-4),
     )
 
 
@@ -116,6 +121,7 @@ def base() -> TrainConfig:
         pretrain_gen=StageConfig(steps=20000, batch_size=64, lr=6e-4),
         scp=StageConfig(steps=40000, batch_size=64, lr=4e-4),
         instruct=StageConfig(steps=8000, batch_size=32, lr=3e-4),
+        align=StageConfig(steps=4000, batch_size=128, lr=3e-4),
         e2e=StageConfig(steps=8000, batch_size=32, lr=2e-4),
         threads=8,
     )

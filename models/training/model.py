@@ -94,7 +94,8 @@ class Generator(nn.Module):
         self.mem_tokens, self.layers, self.heads, self.head_dim = mem_tokens, layers, heads, dim // heads
         self.apply(_init)
 
-    def forward(self, memory, input_ids, past: list[tuple[torch.Tensor, torch.Tensor]] | None = None):
+    def forward(self, memory, input_ids, past: list[tuple[torch.Tensor, torch.Tensor]] | None = None,
+                return_hidden: bool = False):
         # memory (B, M, d_enc), input_ids (B, S), past[i] = (k, v) each (B, H, P, hd)
         # -> logits (B, S, V), present list of (B, H, P+M+S, hd)
         B, M, _ = memory.shape
@@ -114,8 +115,10 @@ class Generator(nn.Module):
             pk, pv = past[i] if past else (None, None)
             x, k, v = blk(x, bias, pk, pv)
             present.append((k, v))
-        logits = self.head(self.norm(x[:, M:]))
-        return logits, present
+        h = self.norm(x[:, M:])
+        if return_hidden:  # training applies the (vocab-sized, costly) head only where a label is
+            return h, present
+        return self.head(h), present
 
 
 def _init(m: nn.Module) -> None:

@@ -27,7 +27,8 @@ from .export_onnx import export_all, file_mib
 from .parity import COS_MIN, build_parity, write_parity
 from .prepare import load_jsonl, prepare
 from .synth_python import Sample
-from .train import (build_models, compress_all, end_to_end, instruct, pretrain_generator, save_models, scp)
+from .train import (align_query, build_models, compress_all, end_to_end, instruct, pretrain_generator, save_models,
+                    scp)
 
 MAX_FILE_MIB = 16.0
 
@@ -121,9 +122,15 @@ def main() -> None:
     instruct(models, samples, memories, neg, tok, cfg, run_dir, rng)
     timings["instruct_s"] = round(time.time() - t, 1)
     held_doc_ids = {c.id: doc_ids[c.id] for c in held_chunks}
+    copy = heldout_eval(models, tok, cfg, memories, held_chunks, held_doc_ids, held_samples, random.Random(7),
+                        n_generate=0)
+    log(f"held-out retrieval, query = compressor copy: {copy.get('retrieval')}")
+    t = time.time()
+    align_query(models, samples, memories, tok, cfg, run_dir, rng)
+    timings["align_s"] = round(time.time() - t, 1)
     pre = heldout_eval(models, tok, cfg, memories, held_chunks, held_doc_ids, held_samples, random.Random(7),
                        n_generate=0)
-    log(f"held-out retrieval before e2e (query = compressor copy): {pre.get('retrieval')}")
+    log(f"held-out retrieval after the query warm-up, before e2e: {pre.get('retrieval')}")
     t = time.time()
     end_to_end(models, samples, memories, neg, tok, cfg, run_dir, rng)
     timings["e2e_s"] = round(time.time() - t, 1)
@@ -148,11 +155,11 @@ def main() -> None:
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "hardware": f"{platform.machine()} CPU, {torch.get_num_threads()} threads, no GPU ({platform.processor() or 'cpu'})",
         "torch": torch.__version__, "wall_clock_s": total_s, "stage_seconds": timings,
-        "steps": {k: getattr(cfg, k).steps for k in ("pretrain_gen", "scp", "instruct", "e2e")},
+        "steps": {k: getattr(cfg, k).steps for k in ("pretrain_gen", "scp", "instruct", "align", "e2e")},
         "parameters": params, "corpus": info["corpus"], "samples": info["samples"],
         "abstain_calibration": post.get("abstain", {}).get("method", "not calibrated (no held-out negatives)"),
     }
-    evaluation = {"heldout_before_e2e": pre, "heldout": post,
+    evaluation = {"heldout_query_copy": copy, "heldout_before_e2e": pre, "heldout": post,
                   "parity": {**report, "file_mib": sizes}}
     name = args.name or args.out.name
     manifest = write_bundle(args.out, name, cfg, run_dir / "tokenizer", files, abstain, training, evaluation)
