@@ -49,7 +49,7 @@ export async function answerQuestion(
   });
   show(markers.flush());
   const generationMs = performance.now() - generationStart;
-  // The answer is exactly the streamed text, so what the user saw and what is returned cannot differ.
+  // The answer is the streamed text (trimmed), so what the user saw and what is returned cannot disagree.
   const answer = shownText.trim();
   const citations = citationsFor(markers.citedBlocks, given);
   const totalMs = performance.now() - started;
