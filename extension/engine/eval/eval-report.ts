@@ -68,7 +68,8 @@ function retrievalTable(bySystem: Record<string, Record<string, ScopeSummary>>, 
     const s = bySystem[sys]?.ALL;
     if (!s) continue;
     const m = s.mean;
-    const span = spanHits ? [fmt(m['span_hit@1']), `${fmt(m['span_hit@10'])} (n=${s.count['span_hit@10'] ?? 0})`] : [];
+    const spanN = s.count['span_hit@10'] ?? 0;
+    const span = spanHits ? [fmt(m['span_hit@1']), spanN ? `${fmt(m['span_hit@10'])} (n=${spanN})` : '–'] : [];
     lines.push(`| ${SYSTEM_LABEL[sys]} | ${[fmt(m['recall@1']), fmt(m['recall@5']), fmt(m['recall@10']), fmt(m.mrr), ...span,
       String(s.n)].join(' | ')} |`);
   }
@@ -111,10 +112,13 @@ function latencyLine(results: QuestionResult[]): string {
 }
 
 function corpusTable(corpora: CorpusRun[]): string[] {
-  const lines = ['| corpus | files | chunks | index s | index MB | BM25 build s | BM25 MB |', '|---|---:|---:|---:|---:|---:|---:|'];
+  // "compressed" tells a cold index from an incremental rerun (a store cached by an earlier run with the same bundle).
+  const lines = ['| corpus | files | chunks | compressed / reused this run | index run s | store MB | BM25 build s | BM25 MB |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|'];
   for (const c of corpora) {
-    lines.push(`| ${c.corpus} | ${c.state.files} | ${c.state.chunks} | ${(c.indexMs / 1000).toFixed(1)} | ${
-      (c.state.bytesOnDisk / 1e6).toFixed(1)} | ${(c.bm25.buildMs / 1000).toFixed(1)} | ${(c.bm25.bytes / 1e6).toFixed(1)} |`);
+    lines.push(`| ${c.corpus} | ${c.state.files} | ${c.state.chunks} | ${c.index.chunksCompressed} / ${c.index.chunksReused} | ${
+      (c.indexMs / 1000).toFixed(1)} | ${(c.state.bytesOnDisk / 1e6).toFixed(1)} | ${(c.bm25.buildMs / 1000).toFixed(1)} | ${
+      (c.bm25.bytes / 1e6).toFixed(1)} |`);
   }
   return lines;
 }
