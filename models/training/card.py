@@ -62,8 +62,10 @@ Kinds: simple (returns, parameters/defaults, raises, defining class/file, docstr
 without the identifier). Every sample records its source chunk(s); answers cite them as [n].
 
 ## Training ({tr['hardware']}; torch {tr['torch']})
-Stages and steps: {json.dumps(tr['steps'])}; seconds per stage: {json.dumps(tr['stage_seconds'])};
-whole run {tr['wall_clock_s']} s (data, training, evaluation, export, parity). Date {tr['date']}.
+Stages and steps: {json.dumps(tr['steps'])}; training seconds per stage (summed over resumed segments):
+{json.dumps(tr['stage_seconds'])}; the last process ran {tr.get('wall_clock_s_last_process', tr.get('wall_clock_s'))} s
+(its data, stages, evaluation, export and parity). The machine's 2 cores were shared with other jobs (load average
+10-17), so these times are upper bounds. Date {tr['date']}.
 1. generator next-token pretraining on code chunks; 2. SCP: CE + {cfg.mse_lambda}·MSE(mean memory, mean token
 states), one block; 3. instruction: k={cfg.topk_k} blocks (gold + same-file/same-repository hard negatives, shuffled),
 answers cite block positions, compressor frozen; 4. query-reasoner warm-up (deviation from CLaRa, see below):

@@ -104,7 +104,7 @@ def small() -> TrainConfig:
         model=ModelConfig(vocab_size=16384, enc_dim=256, enc_layers=4, enc_heads=4, gen_dim=256, gen_layers=3,
                           gen_heads=4),
         pretrain_gen=StageConfig(steps=200, batch_size=32, lr=1e-3),
-        scp=StageConfig(steps=600, batch_size=32, lr=8e-4),
+        scp=StageConfig(steps=550, batch_size=32, lr=8e-4),
         instruct=StageConfig(steps=200, batch_size=16, lr=5e-4),
         align=StageConfig(steps=400, batch_size=64, lr=7e-4),
         e2e=StageConfig(steps=200, batch_size=16, lr=3e-4),

