@@ -35,6 +35,8 @@ export interface BenchCorpusArgs {
   sample: number;
   /** Files in the stage breakdown. */
   stageFiles: number;
+  /** Extra gitignore-style excludes (EngineOptions.extraExcludes), e.g. a corpus's translations. */
+  excludes: string[];
 }
 
 const dist = (v: number[]) => ({ n: v.length, p50: percentile(v, 50), p95: percentile(v, 95), mean: v.reduce((a, b) => a + b, 0) / Math.max(1, v.length) });
@@ -53,7 +55,9 @@ async function main(): Promise<void> {
   rmSync(a.storeDir, { recursive: true, force: true }); // a cold index every time
 
   const tOpen = performance.now();
-  const engine = await openEngine({ root, storeDir: a.storeDir, bundleDir: a.bundleDir, executionProvider: 'cpu', lexicalFusion: true });
+  const engine = await openEngine({
+    root, storeDir: a.storeDir, bundleDir: a.bundleDir, executionProvider: 'cpu', lexicalFusion: true, extraExcludes: a.excludes,
+  });
   const openMs = performance.now() - tOpen;
   try {
     // Time to first searchable result: from index start until a search returns a hit, tried after each commit.
@@ -128,11 +132,12 @@ async function main(): Promise<void> {
     const minilmModel = await MiniLmBaseline.load(a.minilmDir);
     const minilm = { batch1: await minilmModel.rate(code, 1), batchN: await minilmModel.rate(code, COMPRESS_BATCH) };
 
-    const stages = await measureStages(root, engine.bundle, a.stageFiles);
+    const stages = await measureStages(root, engine.bundle, a.stageFiles, a.excludes);
 
     const out = {
       corpus: a.corpus,
       root,
+      excludes: a.excludes,
       bundle: st.model,
       index: {
         seconds: indexMs / 1000, openMs, files: st.files, chunks: st.chunks, memoryTokens: st.memoryTokens,

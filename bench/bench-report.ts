@@ -4,6 +4,7 @@ interface Dist { n: number; p50: number; p95: number; mean: number }
 interface Rate { batch: number; chunks: number; ms: number; chunksPerSec: number }
 interface CorpusResult {
   corpus: string;
+  excludes?: string[];
   bundle: { name: string; version: string; config: string; executionProvider: string };
   index: {
     seconds: number; files: number; chunks: number; sourceBytes: number; bytesOnDisk: number; bytesPerChunk: number;
@@ -40,6 +41,8 @@ export function renderBenchMarkdown(r: BenchResult, plot: string): string {
     `Bundle: ${r.bundle.name} ${r.bundle.version} (${r.bundle.config}): doc_max_tokens ${r.bundle.doc_max_tokens}, ` +
       `L=${r.bundle.mem_tokens} memory vectors × d=${r.bundle.hidden}. Whole run: ${minutes.toFixed(1)} min.`, '',
     '## Indexing (cold, through openEngine → index)', '',
+    ...r.corpora.filter((c) => c.excludes?.length).map((c) => `${c.corpus} is indexed without ${c.excludes!.join(', ')} (translations).`),
+    '',
     '| corpus | files | chunks | source MB | index s | files/s | chunks/s | source MB/s | first searchable s | peak RSS MB | store MB | bytes/chunk |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...r.corpora.map((c) => `| ${c.corpus} | ${c.index.files} | ${c.index.chunks} | ${f(c.index.sourceBytes / 1e6, 2)} | ${f(c.index.seconds)} | ` +

@@ -3,7 +3,7 @@
  * same run, and the arithmetic limit of compression on this machine. Writes bench/results/bench-latest.json,
  * bench/results/bench-latest.md and bench/results/growth.svg (plus a dated copy of the JSON).
  *
- * usage: npm run bench -- [--corpora requests,flask,django] [--bundle DIR] [--quick]
+ * usage: npm run bench -- [--corpora requests,flask,pytest,django] [--bundle DIR] [--quick]
  *   --quick: fewer queries/asks/sample chunks (a smoke run, not for publishing).
  * Needs the Python venv at .venv (torch, onnx, onnxruntime, tokenizers, matplotlib) for the MiniLM export, the
  * FLOP count and the plot; see docs/BENCHMARKS.md.
@@ -35,11 +35,14 @@ function python(args: string[]): string {
   return execFileSync(PYTHON, args, { cwd: REPO, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'inherit'] });
 }
 
+/** Translations are text the indexer would read but nobody asks about; the large corpus is benched without them. */
+const CORPUS_EXCLUDES: Record<string, string[]> = { django: ['**/locale/**'] };
+
 const lastJson = (out: string) => JSON.parse(out.trim().split('\n').pop() ?? '{}');
 
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
-  const corpora = (flag('corpora') ?? 'requests,flask,django').split(',');
+  const corpora = (flag('corpora') ?? 'requests,flask,pytest,django').split(',');
   const bundleDir = resolve(flag('bundle') ?? defaultBundleDir());
   const manifest = JSON.parse(readFileSync(join(bundleDir, 'manifest.json'), 'utf8')) as BundleManifest;
   mkdirSync(TMP, { recursive: true });
@@ -61,6 +64,7 @@ async function main(): Promise<void> {
     const args: BenchCorpusArgs = {
       corpus, dataDir: defaultEvalDataDir(), cacheDir: defaultEvalCacheDir(), storeDir: join(TMP, 'stores', corpus),
       bundleDir, minilmDir, queries: quick ? 5 : 40, asks: quick ? 2 : 10, sample: quick ? 32 : 192, stageFiles: quick ? 20 : 120,
+      excludes: CORPUS_EXCLUDES[corpus] ?? [],
     };
     const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO, 'bench', 'bench-corpus.ts'), JSON.stringify(args)], {
       cwd: REPO, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'],

@@ -27,11 +27,11 @@ export interface StageTimings {
   share: Record<string, number>;
 }
 
-export async function measureStages(root: string, bundle: ModelBundle, maxFiles: number): Promise<StageTimings> {
+export async function measureStages(root: string, bundle: ModelBundle, maxFiles: number, excludes: string[] = []): Promise<StageTimings> {
   const m = bundle.manifest;
   const t = () => performance.now();
   let t0 = t();
-  const scan = await scanWorkspace({ root });
+  const scan = await scanWorkspace({ root, extraExcludes: excludes });
   const discovery = t() - t0;
   // Evenly spread sample, so a large tree is represented beyond its first folder.
   const step = Math.max(1, scan.files.length / maxFiles);
