@@ -8,12 +8,13 @@
 import assert from 'node:assert/strict';
 import { copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { after, before, describe, it, type TestContext } from 'node:test';
-import { ChatPanel, extensionId, Inspector, paletteTitle, readManifest, type ChatSourceRow } from './harness/clara-ui';
+import { after, before, describe, it } from 'node:test';
+import { ChatPanel, citationsOf, extensionId, Inspector, paletteTitle, readManifest, type ChatSourceRow, type ChatTurn } from './harness/clara-ui';
 import { CodeServer } from './harness/code-server';
 import { sampleContrast, type ContrastSample } from './harness/contrast';
 import { ServerLogs, uncaughtErrors } from './harness/logs';
 import { ensureDir, newRunDir, readmeScreenshot, resultsDir } from './harness/paths';
+import { serialSteps } from './harness/serial';
 import { StepLog, StopWaiting, waitUntil } from './harness/step';
 import { buildVsix, snapshotVsix } from './harness/vsix';
 import { Workbench } from './harness/workbench';
@@ -43,22 +44,7 @@ function vsix(): Promise<string> {
   return vsixPromise;
 }
 
-/** Serial steps: once one fails, the rest are skipped with its name instead of failing for the same cause. */
-let broken: string | undefined;
-function serial(name: string, fn: () => Promise<void>): void {
-  it(name, async (t: TestContext) => {
-    if (broken) {
-      t.skip(`skipped: earlier step "${broken}" failed`);
-      return;
-    }
-    try {
-      await fn();
-    } catch (err) {
-      broken = name;
-      throw err;
-    }
-  });
-}
+const serial = serialSteps();
 
 function linesOf(file: string, start: number, end: number): string {
   return readFileSync(file, 'utf8').split('\n').slice(start - 1, end).join('\n');
@@ -76,7 +62,7 @@ describe('CLaRa journey in code-server', () => {
   let chat: ChatPanel;
   let inspector: Inspector;
   let cited: ChatSourceRow | undefined;
-  let first: ReadAnswer | undefined;
+  let first: ChatTurn | undefined;
   const contrast: ContrastSample[] = [];
   /** What the answers were, for people reading the run: text, markers, sources, and whether the engine abstained. */
   const answers: Record<string, unknown>[] = [];
@@ -92,35 +78,16 @@ describe('CLaRa journey in code-server', () => {
       readFileSync(path.join(workspace, rel), 'utf8').includes(firstLine));
   }
 
-  interface ReadAnswer {
-    answer: string;
-    /** The memories the generator received, numbered as the answer's [n]: the citations listed under it. */
-    sources: ChatSourceRow[];
-    /** Sources the generator itself cited with an [n] marker in its text. */
-    markedSources: ChatSourceRow[];
-    abstained: boolean;
-  }
-
   /** Reads a finished turn and records it in answers.json. Dangling markers fail: the engine must drop them. */
-  async function readAnswer(index: number, question: string): Promise<ReadAnswer> {
-    const turn = chat.frame.locator('section.turn').nth(index);
-    const answer = (await turn.locator('.answer').innerText()).trim();
-    const sources = await chat.sources(turn);
-    const markers = await chat.citedMarkers(turn);
-    const abstained = (await turn.locator('.meta .abstained').count()) > 0;
-    const dangling = await turn.locator('.answer .chip.dangling').count();
-    const markedSources = sources.filter((x) => markers.includes(x.n));
-    answers.push({ question, answer, markers, sources, abstained });
-    console.log(`[e2e] answer ${index + 1}: ${JSON.stringify(answer.slice(0, 200))} (abstained ${abstained}, markers ${JSON.stringify(markers)})`);
-    console.log(`[e2e] sources: ${sources.map((x) => `[${x.n}] ${x.path}:${x.startLine}-${x.endLine}`).join(', ')}`);
-    assert.ok(answer.length > 0, 'the answer text is not empty');
-    assert.ok(sources.length > 0, 'the answer lists its sources');
-    assert.equal(dangling, 0, 'no [n] marker in the answer points at a memory the generator was not given');
-    return { answer, sources, markedSources, abstained };
-  }
-
-  function citationsOf(a: ReadAnswer): ChatSourceRow[] {
-    return a.markedSources.length > 0 ? a.markedSources : a.sources;
+  async function readAnswer(index: number, question: string): Promise<ChatTurn> {
+    const t = await chat.readTurn(index);
+    answers.push({ question, ...t });
+    console.log(`[e2e] answer ${index + 1}: ${JSON.stringify(t.answer.slice(0, 200))} (abstained ${t.abstained}, markers ${JSON.stringify(t.markers)})`);
+    console.log(`[e2e] sources: ${t.sources.map((x) => `[${x.n}] ${x.path}:${x.startLine}-${x.endLine}`).join(', ')}`);
+    assert.ok(t.answer.length > 0, 'the answer text is not empty');
+    assert.ok(t.sources.length > 0, 'the answer lists its sources');
+    assert.equal(t.dangling, 0, 'no [n] marker in the answer points at a memory the generator was not given');
+    return t;
   }
 
   before(async () => {
@@ -202,7 +169,7 @@ describe('CLaRa journey in code-server', () => {
     const citations = citationsOf(first);
     cited = citations.find((x) => x.path === firstQuestion.expectedPath);
     assert.ok(cited, `the answer cites ${firstQuestion.expectedPath}; its citations: ${JSON.stringify(citations)}`);
-    console.log(`[e2e] expected file cited as [${cited.n}] (${first.markedSources.includes(cited) ? 'a marker the generator wrote' : 'no marker written, so every given memory is a citation'})`);
+    console.log(`[e2e] expected file cited as [${cited.n}] (${first.markers.includes(cited.n) ? 'a marker the generator wrote' : 'no marker written, so every given memory is a citation'})`);
     await wb.screenshot(path.join(out, 'chat-answer.png'));
   });
 
@@ -210,7 +177,7 @@ describe('CLaRa journey in code-server', () => {
     const c = cited!;
     await steps.step('click the citation', 20_000, async () => {
       const turn = chat.frame.locator('section.turn').nth(0);
-      const chip = first!.markedSources.includes(c)
+      const chip = first!.markers.includes(c.n)
         ? turn.locator(`.answer .chip[data-n="${c.n}"]`)
         : turn.locator(`.sources button.source[data-n="${c.n}"]`);
       await chip.first().click();
@@ -294,7 +261,7 @@ describe('CLaRa journey in code-server', () => {
     const second = await readAnswer(1, editQuestion.question);
     const hit = citationsOf(second).find((x) => x.path === editedFile && overlaps(x, newLines));
     assert.ok(hit, `the answer cites the new lines ${editedFile}:${newLines.join('-')}; its citations: ${JSON.stringify(citationsOf(second))}`);
-    console.log(`[e2e] new code cited as [${hit.n}] (${second.markedSources.includes(hit) ? 'a marker the generator wrote' : 'no marker written, so every given memory is a citation'})`);
+    console.log(`[e2e] new code cited as [${hit.n}] (${second.markers.includes(hit.n) ? 'a marker the generator wrote' : 'no marker written, so every given memory is a citation'})`);
   });
 
   serial('7. "Reindex Workspace" shows progress and completes; Pause and Resume work once', async () => {

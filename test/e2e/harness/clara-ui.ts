@@ -47,6 +47,27 @@ export function parsePathLines(text: string): { path: string; startLine: number;
   return { path: m[1], startLine: Number(m[2]), endLine: Number(m[3] ?? m[2]) };
 }
 
+/** One finished chat turn as the user sees it. */
+export interface ChatTurn {
+  answer: string;
+  /** The memories the generator received, numbered as the answer's [n]: the list under the answer. */
+  sources: ChatSourceRow[];
+  /** The [n] markers in the answer text that resolve to a source. */
+  markers: number[];
+  /** Markers that resolve to nothing (the engine is meant to drop them). */
+  dangling: number;
+  abstained: boolean;
+}
+
+/**
+ * The answer's citations as the engine defines them (answer-question.ts): the sources the generator cited with [n];
+ * when it wrote no valid marker, every source it was given.
+ */
+export function citationsOf(turn: ChatTurn): ChatSourceRow[] {
+  const marked = turn.sources.filter((x) => turn.markers.includes(x.n));
+  return marked.length > 0 ? marked : turn.sources;
+}
+
 export class ChatPanel {
   readonly frame: FrameLocator;
   constructor(wb: Workbench, extId: string) {
@@ -89,6 +110,17 @@ export class ChatPanel {
       out.push({ n, ...parsePathLines(await row.locator('.path').innerText()) });
     }
     return out;
+  }
+
+  async readTurn(index: number): Promise<ChatTurn> {
+    const turn = this.frame.locator('section.turn').nth(index);
+    return {
+      answer: (await turn.locator('.answer').innerText()).trim(),
+      sources: await this.sources(turn),
+      markers: await this.citedMarkers(turn),
+      dangling: await turn.locator('.answer .chip.dangling').count(),
+      abstained: (await turn.locator('.meta .abstained').count()) > 0,
+    };
   }
 
   /** The [n] markers the answer text cites that resolve to a source (dangling markers excluded). */

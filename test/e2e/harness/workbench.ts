@@ -96,10 +96,14 @@ export class Workbench {
     await row.waitFor({ state: 'visible', timeout: timeoutMs });
     await this.page.keyboard.press('Enter');
     await this.activeTab(base).waitFor({ state: 'visible', timeout: timeoutMs });
-    // Keyboard focus can stay in a webview of the same editor group; put it in the opened editor's text.
-    const text = this.page.locator('.editor-group-container.active .monaco-editor .view-lines').first();
-    await text.click({ position: { x: 5, y: 5 } });
-    await this.page.locator('.editor-group-container.active .monaco-editor.focused').first().waitFor({ timeout: timeoutMs });
+    // Keyboard focus can stay in a webview of the same editor group; the workbench's own command moves it into the
+    // opened editor (a click on the text races the editor's first layout).
+    const focused = this.page.locator('.editor-group-container.active .monaco-editor.focused').first();
+    await waitUntil(`the editor of ${base} to have keyboard focus`, timeoutMs, async () => {
+      if (await focused.isVisible()) return true;
+      await this.runCommand('View: Focus Active Editor Group', 5_000);
+      return focused.waitFor({ timeout: 2_000 }).then(() => true, () => false);
+    });
   }
 
   private async openQuickInput(key: string): Promise<Locator> {
