@@ -143,6 +143,7 @@ describe('CLaRa journey in code-server', () => {
         return files > 0 && chunks > 0 ? { files, chunks } : false;
       }, 500));
     console.log(`[e2e] indexed ${counts.files} files, ${counts.chunks} chunks`);
+    assert.equal(server.extensionStoreDirs(extId).length, 1, 'the index lives in the extension\'s workspace storage');
     // The status bar item shows the idle/done icon (database) once indexing is over, a spinning sync icon during it.
     await steps.step('status bar shows the index as done', 20_000, () =>
       wb.page.locator('.statusbar-item', { hasText: 'CLaRa' }).locator('.codicon-database').first().waitFor({ timeout: 18_000 }));
@@ -398,6 +399,7 @@ describe('CLaRa in an untrusted workspace (workspace trust on)', () => {
       await wb!.runCommand(paletteTitle('clara.showInspector', manifest));
       await inspector.frame.locator('.index-state .banner', { hasText: /Restricted Mode/ }).waitFor({ timeout: 25_000 });
       assert.equal(await inspector.field('files').count(), 0, 'no index state is shown in Restricted Mode');
+      assert.deepEqual(server!.extensionStoreDirs(extId), [], 'no index was written in Restricted Mode');
     });
     await wb.screenshot(path.join(out, 'untrusted.png'));
   });

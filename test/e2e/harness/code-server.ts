@@ -4,7 +4,7 @@
  * extension spawned; a process-exit hook does the same if the test process dies first.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { codeServerEntry } from './paths';
@@ -160,6 +160,15 @@ export class CodeServer {
       const res = await fetch(`${this.url}/healthz`).catch(() => undefined);
       return res?.ok === true;
     });
+  }
+
+  /** Index folders the extension created in its workspace storage: workspaceStorage/<hash>/<extension id>/index. */
+  extensionStoreDirs(extensionId: string): string[] {
+    const root = path.join(this.userDataDir, 'User', 'workspaceStorage');
+    if (!existsSync(root)) return [];
+    return readdirSync(root)
+      .map((ws) => path.join(root, ws, extensionId, 'index'))
+      .filter((dir) => existsSync(dir));
   }
 
   /** SIGTERM to the server's process group, then SIGKILL if anything is left after 10 s. */
