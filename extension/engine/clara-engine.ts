@@ -3,6 +3,7 @@
  * store for indexing, and hands search and ask to retrieval and answering. Index runs are serialised here and hold
  * the store's writer lock, so the CLI and the extension never write one store at once.
  */
+import { statSync } from 'node:fs';
 import * as path from 'node:path';
 import { answerQuestion } from './answer/answer-question';
 import { checkQuestion } from './answer/question-check';
@@ -53,8 +54,7 @@ export async function openEngineWithBundle(
   bundle: ModelBundle,
   events: EngineEvents & { ownsBundle?: boolean } = {},
 ): Promise<ClaraEngine> {
-  if (!path.isAbsolute(options.root)) throw new Error(`root must be an absolute path, got "${options.root}"`);
-  if (!path.isAbsolute(options.storeDir)) throw new Error(`storeDir must be an absolute path, got "${options.storeDir}"`);
+  checkOptions(options);
   const manifest = bundle.manifest;
   const { store, rebuilt } = await MemoryStore.open(options.storeDir, {
     modelVersion: manifest.version,
@@ -62,6 +62,40 @@ export async function openEngineWithBundle(
   });
   if (rebuilt) events.onLog?.('warn', rebuilt);
   return new Engine(options, bundle, store, events);
+}
+
+/**
+ * Options arrive from the CLI, the extension's settings and the worker protocol: anything malformed is refused with a
+ * message naming the option, before a store is touched.
+ */
+function checkOptions(options: EngineOptions): void {
+  const o = options as unknown as Record<string, unknown>;
+  for (const key of ['root', 'storeDir'] as const) {
+    if (typeof o[key] !== 'string' || !path.isAbsolute(o[key] as string)) {
+      throw new Error(`${key} must be an absolute path, got ${JSON.stringify(o[key])}`);
+    }
+  }
+  let info;
+  try {
+    info = statSync(options.root);
+  } catch (err) {
+    throw new Error(`root ${options.root} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  if (!info.isDirectory()) throw new Error(`root ${options.root} is not a folder`);
+  if (o.bundleDir !== undefined && typeof o.bundleDir !== 'string') throw new Error('bundleDir must be a path');
+  if (o.executionProvider !== undefined && !['auto', 'cpu', 'cuda'].includes(o.executionProvider as string)) {
+    throw new Error(`executionProvider must be 'auto', 'cpu' or 'cuda', got ${JSON.stringify(o.executionProvider)}`);
+  }
+  if (o.topK !== undefined && !(Number.isInteger(o.topK) && (o.topK as number) > 0)) {
+    throw new Error(`topK must be a positive whole number, got ${JSON.stringify(o.topK)}`);
+  }
+  if (o.maxFileSizeBytes !== undefined && !(typeof o.maxFileSizeBytes === 'number' && o.maxFileSizeBytes > 0 && Number.isFinite(o.maxFileSizeBytes))) {
+    throw new Error(`maxFileSizeBytes must be a positive number of bytes, got ${JSON.stringify(o.maxFileSizeBytes)}`);
+  }
+  if (o.extraExcludes !== undefined && !(Array.isArray(o.extraExcludes) && o.extraExcludes.every((p) => typeof p === 'string'))) {
+    throw new Error('extraExcludes must be a list of glob patterns (strings)');
+  }
+  if (o.lexicalFusion !== undefined && typeof o.lexicalFusion !== 'boolean') throw new Error('lexicalFusion must be true or false');
 }
 
 class Engine implements ClaraEngine {

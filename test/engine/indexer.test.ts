@@ -203,6 +203,28 @@ describe('indexer: incremental equals fresh', () => {
     await assertEqualsFresh(engine, repo);
   });
 
+  it('refuses malformed options with a message naming the option, before touching a store', async () => {
+    const repo = repoOf({ 'a.ts': 'export const a = 1;\n' });
+    const t = tempDir();
+    cleanups.push(t.dispose);
+    const base = { root: repo.root, storeDir: t.dir };
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ ...base, root: 'relative' }, /root must be an absolute path/],
+      [{ ...base, root: repo.abs('missing') }, /root .* cannot be read \(ENOENT\)/],
+      [{ ...base, root: repo.abs('a.ts') }, /is not a folder/],
+      [{ ...base, storeDir: 42 }, /storeDir must be an absolute path, got 42/],
+      [{ ...base, topK: 0 }, /topK must be a positive whole number/],
+      [{ ...base, maxFileSizeBytes: -5 }, /maxFileSizeBytes must be a positive number/],
+      [{ ...base, extraExcludes: 'dist/**' }, /extraExcludes must be a list/],
+      [{ ...base, executionProvider: 'gpu' }, /executionProvider must be 'auto', 'cpu' or 'cuda'/],
+      [{ ...base, lexicalFusion: 'yes' }, /lexicalFusion must be true or false/],
+    ];
+    for (const [options, message] of cases) {
+      await assert.rejects(openEngineWithBundle(options as never, bundle), message);
+    }
+    assert.ok(!existsSync(path.join(t.dir, 'lance')), 'no store was created');
+  });
+
   it('rebuilds a store made by another model version instead of reading its memories', async () => {
     const repo = repoOf(MULTI_LANGUAGE_PROJECT);
     const t = tempDir();
