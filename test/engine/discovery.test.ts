@@ -9,7 +9,7 @@ import { chmodSync, mkdirSync, symlinkSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { decodeText, readSource } from '../../extension/engine/discovery/read-source';
-import { scanWorkspace, WorkspaceFilter } from '../../extension/engine/discovery/scan-workspace';
+import { formatBytes, scanWorkspace, WorkspaceFilter } from '../../extension/engine/discovery/scan-workspace';
 import { FixtureRepo, tempDir } from '../fixtures/fixture-repo';
 
 const cleanups: Array<() => void> = [];
@@ -94,6 +94,8 @@ describe('scanWorkspace ignore rules', () => {
     const { files, skipped } = await scanWorkspace({ root: r.root, maxFileSizeBytes: 1_000, excludeDirs: [r.abs('.store')] });
     assert.deepEqual(files.map((f) => f.path), ['small.txt']);
     assert.equal(reasonOf(skipped, 'big.txt'), 'larger than 1 kB');
+    assert.deepEqual([formatBytes(1_048_576), formatBytes(1_000_000), formatBytes(65_536), formatBytes(1_500_000), formatBytes(999)],
+      ['1 MiB', '1 MB', '64 KiB', '1.5 MB', '999 bytes']);
     assert.equal(reasonOf(skipped, '.store/'), 'the index store');
   });
 

@@ -183,8 +183,11 @@ function isInside(root: string, target: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
+/** A size as people read it: binary units when the limit was set in them (the extension's 1 MiB default). */
 export function formatBytes(n: number): string {
-  if (n >= 1_000_000 && n % 1_000_000 === 0) return `${n / 1_000_000} MB`;
-  if (n >= 1_000 && n % 1_000 === 0) return `${n / 1_000} kB`;
+  if (n >= 1_048_576 && n % 1_048_576 === 0) return `${n / 1_048_576} MiB`;
+  if (n >= 1_024 && n < 1_048_576 && n % 1_024 === 0) return `${n / 1_024} KiB`;
+  if (n >= 1_000_000) return `${Number((n / 1_000_000).toFixed(2))} MB`;
+  if (n >= 1_000) return `${Number((n / 1_000).toFixed(1))} kB`;
   return `${n} bytes`;
 }
