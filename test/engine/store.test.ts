@@ -205,5 +205,11 @@ describe('writer lock', () => {
     await assert.rejects(waiting, /cancelled while waiting for the writer lock/);
     assert.ok(waits.length > 0 && waits.every((w) => w === 'cli'));
     await held.lock.release();
+    // A lock naming this very pid that this process does not hold: left by an earlier process with the same pid.
+    writeFileSync(path.join(t.dir, LOCK_FILE), JSON.stringify({ pid: process.pid, startedAt: '2020-01-01T00:00:00Z', holder: 'before a restart', token: 'gone' }));
+    const reused = await tryAcquireWriterLock(t.dir, 'cli');
+    assert.ok('lock' in reused, 'a lock with our pid but no token held here is stale');
+    await reused.lock.release();
+    assert.deepEqual(readdirSync(t.dir), [], 'no lock or temp file is left behind');
   });
 });
