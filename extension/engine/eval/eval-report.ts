@@ -171,7 +171,8 @@ export function writeEvalRun(outDir: string, run: EvalRun, command: string): Eva
   writeFileSync(join(outDir, 'summary.md'), renderMarkdown(run, summary, command));
   for (const set of new Set(run.results.map((r) => r.set))) {
     if (set === 'cosqa') continue; // score.py reads the two jsonl sets only
-    for (const sys of RETRIEVAL_SYSTEMS) {
+    // LocAgent's rows are the kit's own data: score.py scores its locagent_files directly (null placeholders kept).
+    for (const sys of RETRIEVAL_SYSTEMS.filter((x) => x !== 'locagent')) {
       const rows = predictionRows(run.results, set, sys, run.config.lexicalFusion ? 'fused' : 'memory');
       if (rows.length) writeFileSync(join(outDir, 'predictions', `${set}.${sys}.jsonl`), rows.join('\n') + '\n');
     }

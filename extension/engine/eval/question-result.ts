@@ -20,7 +20,8 @@ export const SPAN_HIT_K = [1, 5, 10] as const;
 export const KEPT_SPANS = 10;
 
 export interface RetrievalOutcome {
-  /** Ranked distinct files (≤ 10 kept). */
+  /** Ranked distinct files, all of them (the chunk ranking is SEARCH_K deep), so that score.py on the written
+   * predictions gives the same MRR as the summary. */
   files: string[];
   /** Top chunk spans in rank order. */
   spans: Span[];
@@ -56,12 +57,12 @@ export function scoreRetrieval(q: EvalQuestion, spans: Span[], topScore: number 
   if (q.goldLines?.length) {
     for (const k of SPAN_HIT_K) metrics[`span_hit@${k}`] = spanHitAtK(spans, q.goldLines, k);
   }
-  return { files: files.slice(0, 10), spans: spans.slice(0, KEPT_SPANS), topScore, ms, metrics };
+  return { files, spans: spans.slice(0, KEPT_SPANS), topScore, ms, metrics };
 }
 
 /** Score a published ranked file list (null placeholders keep their rank, as score.py does). */
 export function scorePeerFiles(q: EvalQuestion, files: Array<string | null>): RetrievalOutcome {
-  return { files: files.filter((f): f is string => f !== null).slice(0, 10), spans: [], topScore: null, ms: 0,
+  return { files: files.filter((f): f is string => f !== null), spans: [], topScore: null, ms: 0,
     metrics: { ...retrievalMetrics(files, q.goldFiles) } };
 }
 
