@@ -46,6 +46,12 @@ function vsix(): Promise<string> {
 
 const serial = serialSteps();
 
+/** How a citation came about, for the log: people reading a run should not mistake an abstention for an answer. */
+function citationKind(turn: ChatTurn, c: ChatSourceRow): string {
+  if (turn.abstained) return 'the engine abstained and listed the nearest memories';
+  return turn.markers.includes(c.n) ? 'a marker the generator wrote' : 'no marker written, so every given memory is a citation';
+}
+
 function linesOf(file: string, start: number, end: number): string {
   return readFileSync(file, 'utf8').split('\n').slice(start - 1, end).join('\n');
 }
@@ -157,6 +163,7 @@ describe('CLaRa journey in code-server', () => {
     await steps.step('type the question into the chat panel', 20_000, async () => {
       await waitUntil('the question box to be enabled', 15_000, () => chat.input.isEnabled());
       await chat.input.fill(firstQuestion.question);
+      await chat.recordStreaming();
       await chat.input.press('Enter');
       await chat.frame.locator('section.turn').first().waitFor({ timeout: 15_000 });
     });
@@ -165,12 +172,17 @@ describe('CLaRa journey in code-server', () => {
       assert.fail(`the answer failed: ${await chat.frame.locator('section.turn').nth(0).locator('.meta .error').innerText()}`);
     }
     first = await readAnswer(0, firstQuestion.question);
+    // A generated answer streams (the turn shows "answering…" with text growing); an abstention is written whole.
+    const streamed = await chat.recordedStreaming();
+    console.log(`[e2e] answer lengths seen while streaming: ${JSON.stringify(streamed)}`);
+    answers[answers.length - 1].streamedLengths = streamed;
+    if (!first.abstained) assert.ok(streamed.length > 0, 'the generated answer was shown streaming before it finished');
     // The answer's citations: the memories the generator cited with [n]; when it wrote no valid marker, every memory
     // it was given (the engine's contract, answer-question.ts; the tiny model often writes none, see docs/E2E.md).
     const citations = citationsOf(first);
     cited = citations.find((x) => x.path === firstQuestion.expectedPath);
     assert.ok(cited, `the answer cites ${firstQuestion.expectedPath}; its citations: ${JSON.stringify(citations)}`);
-    console.log(`[e2e] expected file cited as [${cited.n}] (${first.markers.includes(cited.n) ? 'a marker the generator wrote' : 'no marker written, so every given memory is a citation'})`);
+    console.log(`[e2e] expected file cited as [${cited.n}] (${citationKind(first, cited)})`);
     await wb.screenshot(path.join(out, 'chat-answer.png'));
   });
 
@@ -262,7 +274,7 @@ describe('CLaRa journey in code-server', () => {
     const second = await readAnswer(1, editQuestion.question);
     const hit = citationsOf(second).find((x) => x.path === editedFile && overlaps(x, newLines));
     assert.ok(hit, `the answer cites the new lines ${editedFile}:${newLines.join('-')}; its citations: ${JSON.stringify(citationsOf(second))}`);
-    console.log(`[e2e] new code cited as [${hit.n}] (${second.markers.includes(hit.n) ? 'a marker the generator wrote' : 'no marker written, so every given memory is a citation'})`);
+    console.log(`[e2e] new code cited as [${hit.n}] (${citationKind(second, hit)})`);
   });
 
   serial('7. "Reindex Workspace" shows progress and completes; Pause and Resume work once', async () => {

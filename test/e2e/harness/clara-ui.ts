@@ -112,6 +112,30 @@ export class ChatPanel {
     return out;
   }
 
+  /**
+   * Records, from now on, each distinct length of a turn's answer text while that turn is marked streaming: a
+   * MutationObserver in the webview, since tokens arrive faster than a poll. (No named closures: see recordPhases.)
+   */
+  async recordStreaming(): Promise<void> {
+    await this.frame.locator('body').evaluate((body: any) => {
+      const w = body.ownerDocument.defaultView;
+      w.__claraStream = [];
+      w.__claraStreamObserver?.disconnect();
+      w.__claraStreamObserver = new w.MutationObserver(() => {
+        const streaming = body.querySelector('section.turn.streaming');
+        if (!streaming) return;
+        const len = (streaming.querySelector('.answer')?.textContent ?? '').length;
+        if (w.__claraStream[w.__claraStream.length - 1] !== len) w.__claraStream.push(len);
+      });
+      w.__claraStreamObserver.observe(body, { subtree: true, childList: true, characterData: true });
+    });
+  }
+
+  /** Answer lengths seen while streaming since recordStreaming(); empty when no turn was ever shown streaming. */
+  async recordedStreaming(): Promise<number[]> {
+    return this.frame.locator('body').evaluate((body: any) => [...(body.ownerDocument.defaultView.__claraStream ?? [])]);
+  }
+
   async readTurn(index: number): Promise<ChatTurn> {
     const turn = this.frame.locator('section.turn').nth(index);
     return {
