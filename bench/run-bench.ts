@@ -14,11 +14,10 @@ import { join, resolve } from 'node:path';
 import { defaultEvalCacheDir } from '../extension/engine/eval/corpora';
 import { defaultEvalDataDir } from '../extension/engine/eval/eval-sets';
 import { defaultBundleDir } from '../extension/engine/model/load-bundle';
-import type { BundleManifest } from '../extension/engine/model/bundle-manifest';
+import { readManifest } from '../extension/engine/model/manifest-check';
 import type { BenchCorpusArgs } from './bench-corpus';
 import { renderBenchMarkdown } from './bench-report';
 import { machineInfo } from './stats';
-import { readFileSync } from 'node:fs';
 
 const REPO = resolve(__dirname, '..');
 const RESULTS = join(REPO, 'bench', 'results');
@@ -44,7 +43,7 @@ async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
   const corpora = (flag('corpora') ?? 'requests,flask,pytest,django').split(',');
   const bundleDir = resolve(flag('bundle') ?? defaultBundleDir());
-  const manifest = JSON.parse(readFileSync(join(bundleDir, 'manifest.json'), 'utf8')) as BundleManifest;
+  const manifest = readManifest(bundleDir); // the loader's own reading: checked, NaN written by Python read as null
   mkdirSync(TMP, { recursive: true });
   const started = new Date();
   const log = (m: string) => process.stderr.write(`[bench ${((Date.now() - started.getTime()) / 1000).toFixed(0)}s] ${m}\n`);
