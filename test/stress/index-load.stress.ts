@@ -7,7 +7,7 @@
  *
  * Size: CLARA_STRESS_FILES (default 50,000). CLARA_STRESS_BUDGET_S (default 600) is the indexing time the run may
  * use: a calibration run on 1,000 files measures files/s here, and when the full size cannot finish within the budget
- * the largest size that fits (at half the calibrated rate, since throughput decays as the store grows) is indexed
+ * the largest size that fits (at a quarter of the calibrated rate, since throughput decays as the store grows) is indexed
  * instead — the report says so.
  */
 import assert from 'node:assert/strict';
@@ -115,8 +115,9 @@ describe('load: a large synthetic repository through the engine worker', () => {
     const c = await measuredIndex(w0, calib.dir, calibStore.dir, 1_000);
     await w0.close();
     const rate = 1_000 / (c.ms / 1000);
-    // Half the calibrated rate: throughput decays as the store grows (measured: ~130 → ~95 files/s over 10k files).
-    const fits = Math.floor(rate * BUDGET_S * 0.5);
+    // A quarter of the calibrated rate: throughput decays as the store grows (measured with the shipped bundle:
+    // 217 files/s on the first 1,000 files, 40.7 files/s averaged over 50,000 — which then took 1,229 s, not 600).
+    const fits = Math.floor(rate * BUDGET_S * 0.25);
     const size = Math.min(WANTED, Math.max(1_000, Math.floor(fits / 1000) * 1000));
     report.calibration = { files: 1_000, ms: c.ms, filesPerSecond: Math.round(rate * 10) / 10 };
     report.size = { wanted: WANTED, budgetSeconds: BUDGET_S, indexed: size, reducedBecause: size < WANTED ? `${WANTED} files at ${rate.toFixed(1)} files/s need ~${Math.round(WANTED / rate)} s, over the ${BUDGET_S} s budget` : null };
