@@ -116,7 +116,7 @@ const vsce = path.join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
 try {
   // No repository field: the project has no public URL; the VSIX is installed from the file.
   execFileSync(process.execPath, [vsce, 'package', '--target', target, '--no-update-package-json', '--skip-license',
-    '--allow-missing-repository', '--out', partial], { cwd: stage, stdio: 'inherit' });
+    '--allow-missing-repository', '--no-rewrite-relative-links', '--out', partial], { cwd: stage, stdio: 'inherit' });
   renameSync(partial, out);
 } finally {
   rmSync(stage, { recursive: true, force: true });
