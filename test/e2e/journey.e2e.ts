@@ -167,7 +167,7 @@ describe('CLaRa journey in code-server', () => {
       await chat.input.press('Enter');
       await chat.frame.locator('section.turn').first().waitFor({ timeout: 15_000 });
     });
-    const status = await steps.step('wait for the streamed answer', ANSWER_TIMEOUT, () => chat.waitAnswered(0, ANSWER_TIMEOUT - 2_000));
+    const status = await steps.step('wait for the answer', ANSWER_TIMEOUT, () => chat.waitAnswered(0, ANSWER_TIMEOUT - 2_000));
     if (status === 'error') {
       assert.fail(`the answer failed: ${await chat.frame.locator('section.turn').nth(0).locator('.meta .error').innerText()}`);
     }
