@@ -155,7 +155,7 @@ describe('CLaRa journey in code-server', () => {
       wb.page.locator('.statusbar-item', { hasText: 'CLaRa' }).locator('.codicon-database').first().waitFor({ timeout: 18_000 }));
   });
 
-  serial('3. asks from the command palette and gets a streamed answer citing the expected file', async () => {
+  serial('3. asks from the command palette and gets an answer (streamed when generated) citing the expected file', async () => {
     await steps.step('run "Ask About Codebase" from the palette', 30_000, async () => {
       await wb.runCommand(paletteTitle('clara.ask', manifest));
       await chat.input.waitFor({ state: 'visible', timeout: 25_000 });
