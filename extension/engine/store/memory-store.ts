@@ -6,11 +6,12 @@
  * fully new, and the files table — written last — is what tells a resumed run which files are done.
  */
 import * as lancedb from '@lancedb/lancedb';
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { MemoryReader, ScoredChunk, StoredChunk } from '../engine-parts';
 import { rowsToTable } from './arrow-rows';
 import { lexicalTerms } from './lexical-terms';
+import { isAlive } from './writer-lock';
 import {
   CHUNKS_TABLE, type ChunkRow, chunksSchema, FILES_TABLE, type FileRecord, filesSchema, META_TABLE, metaSchema,
   RETIRED_TABLE, retiredSchema, STORE_SCHEMA_VERSION, type StoredMemory,
@@ -77,6 +78,8 @@ export function normaliseMemory(memory: Float32Array): StoredMemory {
   return { vector, norm };
 }
 
+const STAGING_MARK = '.creating-';
+
 export class MemoryStore implements MemoryReader {
   private lexicalReady: boolean | null = null;
 
@@ -97,10 +100,25 @@ export class MemoryStore implements MemoryReader {
   static async open(storeDir: string, identity: StoreIdentity): Promise<{ store: MemoryStore; rebuilt: string | null }> {
     const dbDir = path.join(storeDir, 'lance');
     let rebuilt: string | null = null;
+    await MemoryStore.removeStaleStaging(storeDir);
     try {
       // Inside the try: a file where the database folder should be is a damaged store too, rebuilt below.
-      await mkdir(dbDir, { recursive: true });
+      const existing = await stat(dbDir).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return null;
+        throw err;
+      });
+      if (existing !== null && !existing.isDirectory()) throw new Error(`${dbDir} is not a folder`);
+      if (existing === null) {
+        const db = await MemoryStore.createFresh(dbDir, identity);
+        return { store: await MemoryStore.attach(storeDir, db, identity), rebuilt: null };
+      }
       const db = await lancedb.connect(dbDir, { readConsistencyInterval: 0 });
+      if ((await db.tableNames()).length === 0) {
+        // An empty folder is a store that was never written (or made by hand): create it whole, nothing is lost.
+        db.close();
+        const fresh = await MemoryStore.createFresh(dbDir, identity);
+        return { store: await MemoryStore.attach(storeDir, fresh, identity), rebuilt: null };
+      }
       const mismatch = await MemoryStore.checkMeta(db, identity);
       if (mismatch === null) return { store: await MemoryStore.attach(storeDir, db, identity), rebuilt: null };
       rebuilt = mismatch;
@@ -114,10 +132,35 @@ export class MemoryStore implements MemoryReader {
       }
       rebuilt = `the store could not be read (${reason}); rebuilding it`;
     }
-    await rm(dbDir, { recursive: true, force: true });
-    await mkdir(dbDir, { recursive: true });
-    const db = await lancedb.connect(dbDir, { readConsistencyInterval: 0 });
+    const db = await MemoryStore.createFresh(dbDir, identity);
     return { store: await MemoryStore.attach(storeDir, db, identity), rebuilt };
+  }
+
+  /**
+   * A new store is built complete (every table and its meta record) in a staging folder and renamed into place, so a
+   * process killed while creating it leaves either no store or a whole one — never one that must be rebuilt.
+   */
+  private static async createFresh(dbDir: string, identity: StoreIdentity): Promise<lancedb.Connection> {
+    const staging = `${dbDir}${STAGING_MARK}${process.pid}-${Date.now()}`;
+    await mkdir(staging, { recursive: true });
+    const draft = await lancedb.connect(staging, { readConsistencyInterval: 0 });
+    await MemoryStore.attach(path.dirname(dbDir), draft, identity);
+    draft.close();
+    await rm(dbDir, { recursive: true, force: true });
+    await rename(staging, dbDir);
+    return lancedb.connect(dbDir, { readConsistencyInterval: 0 });
+  }
+
+  /** Staging folders left by a process killed while creating a store. */
+  private static async removeStaleStaging(storeDir: string): Promise<void> {
+    const names = await readdir(storeDir).catch(() => [] as string[]);
+    for (const name of names) {
+      if (!name.startsWith(`lance${STAGING_MARK}`)) continue;
+      // Another process may be creating its store right now: only a dead creator's folder is removed.
+      const pid = Number(name.slice(`lance${STAGING_MARK}`.length).split('-')[0]);
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) continue;
+      await rm(path.join(storeDir, name), { recursive: true, force: true });
+    }
   }
 
   /** null when the existing store matches (or is new); else why it must be rebuilt. */
