@@ -23,12 +23,12 @@ const state: IndexState = {
 
 const base = { language: 'python', chunkId: 'c', contentHash: 'h' };
 const hits: InspectorHit[] = [
-  { ...base, rank: 1, score: 0.83, memoryScore: 0.78, lexicalScore: 0.41, path: 'src/config/loader.py', startLine: 12, endLine: 14,
+  { ...base, rank: 1, score: 0.0328, memoryScore: 0.78, lexicalScore: 0.41, path: 'src/config/loader.py', startLine: 12, endLine: 14,
     symbol: 'load_config', used: true,
     preview: { kind: 'lines', startLine: 12, lines: ['def load_config(path):', '    """Read <config> & merge."""', '    return merge(defaults, read(path))'], stale: false, truncated: false } },
-  { ...base, rank: 2, score: 0.52, memoryScore: 0.55, lexicalScore: 0.1, path: 'src/app.py', startLine: 5, endLine: 9, symbol: null, used: false,
+  { ...base, rank: 2, score: 0.0164, memoryScore: 0.55, lexicalScore: 0.1, path: 'src/app.py', startLine: 5, endLine: 9, symbol: null, used: false,
     preview: { kind: 'lines', startLine: 5, lines: ['app = App()', 'app.run()'], stale: true, truncated: true } },
-  { ...base, rank: 3, score: 0.31, memoryScore: 0.31, path: 'gone.py', startLine: 1, endLine: 3, symbol: 'f', used: false,
+  { ...base, rank: 3, score: 0.0082, memoryScore: 0.31, path: 'gone.py', startLine: 1, endLine: 3, symbol: 'f', used: false,
     preview: { kind: 'unavailable', reason: '"gone.py" does not exist in the workspace' } },
 ];
 
@@ -94,10 +94,11 @@ test('retrieved memories: ranks, score bars, cited and stale marks, previews fro
   assert.equal(await rows.nth(1).locator('.cited-mark').count(), 0);
 
   const widths = (i: number) => rows.nth(i).locator('.score .fill').evaluateAll((els) => els.map((e) => (e as unknown as { style: { width: string } }).style.width));
-  assert.deepEqual(await widths(0), ['83%', '78%', '41%'], 'fused, memory and lexical bars');
+  assert.deepEqual(await widths(0), ['100%', '78%', '41%'], 'fused (relative to the best fused score), memory and lexical bars');
+  assert.deepEqual(await widths(1), ['50%', '55%', '10%']);
   assert.deepEqual(await rows.nth(0).locator('.score .label').allInnerTexts(), ['score', 'memory', 'lexical']);
-  assert.deepEqual(await widths(2), ['31%'], 'one bar when there is no lexical score');
-  assert.equal(await rows.nth(0).locator('.score.fused .value').innerText(), '0.830');
+  assert.deepEqual(await widths(2), ['25%'], 'one bar when the lexical index did not find it');
+  assert.equal(await rows.nth(0).locator('.score.fused .value').innerText(), '0.033', 'the number stays the raw fused score');
 
   assert.deepEqual(await rows.locator('.open.path').allInnerTexts(), ['src/config/loader.py:12-14', 'src/app.py:5-9', 'gone.py:1-3']);
   assert.equal(await rows.nth(0).locator('.symbol').innerText(), 'load_config');
@@ -129,7 +130,7 @@ test('retrieved memories: ranks, score bars, cited and stale marks, previews fro
   await p.page.close();
 });
 
-test('unbounded BM25 lexical scores get bars relative to the best one; negative cosines an empty bar', async () => {
+test('unbounded BM25 lexical and tiny fused scores get bars relative to the best one; negative cosines an empty bar', async () => {
   const p = await harness.open('inspector', 'light');
   await p.send({ type: 'retrieval', question: 'q', hits: [
     { ...hits[0], lexicalScore: 1.89, memoryScore: -0.045 },
@@ -137,8 +138,8 @@ test('unbounded BM25 lexical scores get bars relative to the best one; negative 
   ] });
   const bars = (i: number) => p.page.locator('li.hit').nth(i).locator('.score .fill')
     .evaluateAll((els) => els.map((e) => (e as unknown as { style: { width: string } }).style.width));
-  assert.deepEqual(await bars(0), ['83%', '0%', '100%']);
-  assert.deepEqual(await bars(1), ['52%', '55%', '50%']);
+  assert.deepEqual(await bars(0), ['100%', '0%', '100%']);
+  assert.deepEqual(await bars(1), ['50%', '55%', '50%']);
   assert.equal(await p.page.locator('li.hit').nth(0).locator('.score.lexical .value').innerText(), '1.890', 'the number stays the raw score');
   await p.page.close();
 });

@@ -90,8 +90,9 @@ function renderState(): void {
 }
 
 /**
- * `scale` maps a score onto the bar: cosine and fused scores use [0, 1] as they are (a negative cosine shows an empty
- * bar); BM25 lexical scores are unbounded, so their bars are relative to the best lexical score of the question.
+ * `scale` maps a score onto the bar: cosine scores use [0, 1] as they are (a negative cosine shows an empty bar); BM25
+ * lexical scores are unbounded and fused (reciprocal-rank) scores are tiny (at most 2/61), so their bars are relative to
+ * the best such score of the question.
  */
 function scoreBar(label: string, value: number, cls: string, scale = 1, note = ''): HTMLElement {
   const fill = h('div', { class: 'fill' });
@@ -100,14 +101,17 @@ function scoreBar(label: string, value: number, cls: string, scale = 1, note = '
     h('span', { class: 'label' }, label), h('div', { class: 'bar' }, fill), h('span', { class: 'value' }, value.toFixed(3)));
 }
 
-function renderHit(hit: InspectorHit, bestLexical: number): HTMLElement {
+function renderHit(hit: InspectorHit, bestLexical: number, fusedScale: number): HTMLElement {
   const open = h('button', { type: 'button', class: 'open path', title: `Open ${hit.path}:${lines(hit.startLine, hit.endLine)}` },
     `${hit.path}:${lines(hit.startLine, hit.endLine)}`);
   open.addEventListener('click', () => api.post({ type: 'open', target: { path: hit.path, startLine: hit.startLine, endLine: hit.endLine } }));
-  const scores = [scoreBar('score', hit.score, 'fused')];
-  if (hit.lexicalScore !== undefined) {
+  const lexical = hit.lexicalScore;
+  const scores = [fusedScale === 1
+    ? scoreBar('score', hit.score, 'fused')
+    : scoreBar('score', hit.score, 'fused', fusedScale, ' (reciprocal-rank fusion; bar relative to the best fused score)')];
+  if (lexical !== undefined) {
     scores.push(scoreBar('memory', hit.memoryScore, 'memory'),
-      scoreBar('lexical', hit.lexicalScore, 'lexical', bestLexical > 1 ? bestLexical : 1, bestLexical > 1 ? ' (bar relative to the best lexical score)' : ''));
+      scoreBar('lexical', lexical, 'lexical', bestLexical > 1 ? bestLexical : 1, bestLexical > 1 ? ' (bar relative to the best lexical score)' : ''));
   }
   let preview: HTMLElement;
   if (hit.preview.kind === 'lines') {
@@ -137,8 +141,12 @@ function renderRetrieval(): void {
     return;
   }
   const bestLexical = Math.max(0, ...view.hits.map((hit) => hit.lexicalScore ?? 0));
+  // With lexical fusion every score is a reciprocal-rank score, also for hits the lexical index did not find.
+  const fusion = view.hits.some((hit) => hit.lexicalScore !== undefined);
+  const bestFused = Math.max(0, ...view.hits.map((hit) => hit.score));
+  const fusedScale = fusion && bestFused > 0 ? bestFused : 1;
   retrievalEl.replaceChildren(head, h('p', { class: 'question' }, view.question),
-    view.hits.length ? h('ol', { class: 'hits' }, ...view.hits.map((hit) => renderHit(hit, bestLexical))) : h('p', { class: 'muted' }, 'Nothing was retrieved.'));
+    view.hits.length ? h('ol', { class: 'hits' }, ...view.hits.map((hit) => renderHit(hit, bestLexical, fusedScale))) : h('p', { class: 'muted' }, 'Nothing was retrieved.'));
 }
 
 function onMessage(m: HostToInspector): void {
