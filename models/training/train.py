@@ -168,7 +168,7 @@ def compress_all(enc: MemoryEncoder, doc_ids: list[list[int]], batch: int = 64) 
     for i in range(0, len(order), batch):
         idx = order[i:i + batch]
         ids, mask = B.doc_tensors([doc_ids[j] for j in idx])
-        out.append((idx, enc(ids, mask)))
+        out.append((idx, enc(ids, mask).clone()))  # clone: the slice would keep the whole (B, T+L, d) state alive
     mem = torch.empty(len(doc_ids), enc.mem_tokens, enc.norm.weight.shape[0])
     for idx, m in out:
         mem[idx] = m
