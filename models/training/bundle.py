@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import shutil
 from pathlib import Path
 
@@ -56,5 +57,17 @@ def write_bundle(out: Path, name: str, cfg: TrainConfig, tokenizer_dir: Path, on
         "training": training,
         "evaluation": evaluation,
     }
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    # Strict JSON: a figure that could not be measured (NaN, e.g. no answerable question) is written as null.
+    (out / "manifest.json").write_text(
+        json.dumps(_finite_or_null(manifest), indent=2, ensure_ascii=False, allow_nan=False) + "\n")
     return manifest
+
+
+def _finite_or_null(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite_or_null(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite_or_null(v) for v in value]
+    return value
