@@ -102,12 +102,20 @@ for (const dir of packages) linkTree(dir, path.join(stage, path.relative(root, d
 
 const otherOrt = [...new Set(Object.values(TARGETS).map((t) => t.ort))].filter((o) => o !== spec.ort);
 const otherLance = Object.values(TARGETS).map((t) => t.lancedb).filter((l) => l !== spec.lancedb);
+// Only the bundle models/default.json names ships; other bundles (a larger one being evaluated) stay in the repository
+// and can be used through clara.modelPath.
+const defaultBundle = existsSync('models/default.json') ? JSON.parse(readFileSync('models/default.json', 'utf8')).bundle : null;
+const otherBundles = existsSync('models')
+  ? readdirSync('models', { withFileTypes: true }).filter((d) => d.isDirectory() && d.name !== 'training' && d.name !== defaultBundle)
+    .map((d) => d.name)
+  : [];
 const ignoreFile = path.join(stage, '.vscodeignore');
 writeFileSync(ignoreFile, [
   readFileSync('.vscodeignore', 'utf8'),
   `# added by package-vsix.mjs for ${target}`,
   ...otherOrt.map((o) => `${ORT_BIN}/${o}/**`),
   ...otherLance.map((l) => `node_modules/${l}/**`),
+  ...otherBundles.map((b) => `models/${b}/**`),
 ].join('\n') + '\n');
 
 const out = path.resolve(outArg ?? path.join(root, `clara-code-${target}.vsix`));

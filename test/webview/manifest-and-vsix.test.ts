@@ -101,6 +101,8 @@ test('the linux-x64 VSIX holds the runtime and only linux-x64 native code', { ti
           + (existsSync(path.join(root, 'models', bundle, f)) ? '' : ' (it is not in the repository either)'));
       }
       assert.ok(has('models/default.json'));
+      assert.deepEqual(any(/^models\/[^/]+\//).filter((n) => !n.startsWith(`models/${bundle}/`)), [],
+        'only the default bundle ships');
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
