@@ -119,7 +119,8 @@ def build_parity(models, tok: Tokenizer, cfg: TrainConfig, files: dict[str, Path
     for doc_texts, question in gen_cases:
         ids_list = [bpe.encode(tok, t, m.doc_max_tokens) for t in doc_texts]
         prompt = prompt_ids(tok, cfg, question)
-        mem_onnx = ort_memory(comp_s, ids_list).reshape(1, -1, m.enc_dim)
+        # one document per run, as the engine compresses them (memory-encoder.ts: memories independent of the batch)
+        mem_onnx = np.concatenate([ort_memory(comp_s, [d]) for d in ids_list]).reshape(1, -1, m.enc_dim)
         with torch.no_grad():
             ids, mask = doc_tensors(ids_list)
             mem_torch = models.compressor.eval()(ids, mask).reshape(1, -1, m.enc_dim)

@@ -1,7 +1,13 @@
 /**
  * compressor.onnx / query.onnx as a MemoryEncoder: formatted texts → one un-normalised flat L·d memory each.
- * Texts are tokenised, truncated to the graph's token budget, grouped by length into batches and right-padded with
- * pad_id (attention_mask 0 on padding), so that a batch of short chunks does not pay for the longest one.
+ * Texts are tokenised, truncated to the graph's token budget and, when batched, grouped by length and right-padded
+ * with pad_id (attention_mask 0 on padding), so that a batch of short chunks does not pay for the longest one.
+ *
+ * One text per session run by default. The int8 graphs quantise activations dynamically, with one scale per input
+ * tensor, so a batched text's memory depends on the other texts of its batch: a resumed or incremental index then
+ * differs slightly from a fresh one (cosine ≥ 0.99998, entries up to ~2% apart). Alone, a text's memory is a
+ * function of the text only (bitwise identical in any order), and on 2 CPU cores batching bought nothing measurable
+ * (tiny bundle, 768 chunks: 565–759 chunks/s alone vs 643–724 in batches of 16, docs/RELIABILITY.md).
  */
 import type { MemoryEncoder, TextTokenizer } from '../engine-parts';
 import { floatOutput, int64Tensor, type OnnxModel } from './onnx-model';
@@ -11,7 +17,7 @@ export interface MemoryEncoderConfig {
   padId: number;
   memTokens: number;
   hidden: number;
-  /** Texts per session run; 16 keeps peak memory small and throughput near its plateau on 2 cores. */
+  /** Texts per session run (default 1: memories independent of their neighbours, see above). */
   batchSize?: number;
 }
 
@@ -32,7 +38,7 @@ export class OnnxMemoryEncoder implements MemoryEncoder {
     const tokenized = texts.map((t) => this.tokenize(t));
     const order = tokenized.map((_, i) => i).sort((a, b) => tokenized[a].length - tokenized[b].length);
     const result: Float32Array[] = new Array(texts.length);
-    const batchSize = Math.max(1, this.config.batchSize ?? 16);
+    const batchSize = Math.max(1, this.config.batchSize ?? 1);
     for (let start = 0; start < order.length; start += batchSize) {
       const batch = order.slice(start, start + batchSize);
       const memories = await this.encodeBatch(batch.map((i) => tokenized[i]));
