@@ -136,26 +136,37 @@ def pretrain_generator(models: Models, doc_ids: list[list[int]], cfg: TrainConfi
 
 
 def scp(models: Models, samples: list[Sample], doc_ids: list[list[int]], tok: Tokenizer, cfg: TrainConfig,
-        run_dir: Path, rng: random.Random) -> None:
+        run_dir: Path, rng: random.Random, kinds: set[str] | None = None, multi_chunk: bool = False) -> None:
     """Salient compressor pretraining: the generator answers / paraphrases from one compressed chunk.
-    Loss = CE + lambda * MSE(mean of memory states, mean of the chunk's token states)."""
-    single = [s for s in samples if len(s.chunks) == 1]
+    Loss = CE + lambda * MSE(mean of memory states, mean of the chunk's token states).
+    Options for the data-mix ablation (models/training/experiments), both off by default: `kinds` keeps only those
+    sample kinds; `multi_chunk` also trains on samples with several source chunks (complex QA), each chunk compressed
+    into its own memory block, in order, so the answer cites [1], [2] (by default those samples never reach SCP)."""
+    pool = [s for s in samples if kinds is None or s.kind in kinds]
+    pool = [s for s in pool if len(s.chunks) == 1 or (multi_chunk and len(s.chunks) <= cfg.model.max_blocks)]
     params = list(models.compressor.parameters()) + list(models.generator.parameters())
     st = Stage("scp", cfg.scp, params, models, run_dir, cfg)
     comp, gen = models.compressor.train(), models.generator.train()
     while not st.done:
-        batch = [rng.choice(single) for _ in range(cfg.scp.batch_size)]
-        ids, mask = B.doc_tensors([doc_ids[s.chunks[0]] for s in batch])
-        prompts = [B.prompt_ids(tok, cfg, s.question) for s in batch]
-        answers = [B.answer_ids(tok, cfg, B.place_markers(s.answer, [0])) for s in batch]
-        inputs, labels = B.lm_batch(prompts, answers)
-        with autocast():
-            mem, toks = comp(ids, mask, return_tokens=True)
-            ce = gen_loss(gen, mem, inputs, labels)
-            m = mask.unsqueeze(-1).to(toks.dtype)
-            tok_mean = (toks * m).sum(1) / m.sum(1).clamp(min=1)
-            mse = F.mse_loss(mem.float().mean(1), tok_mean.float())
-            loss = ce + cfg.mse_lambda * mse
+        batch = [rng.choice(pool) for _ in range(cfg.scp.batch_size)]
+        groups: dict[int, list[Sample]] = {}  # by number of blocks, so each group's memory prefix is rectangular
+        for s in batch:
+            groups.setdefault(len(s.chunks), []).append(s)
+        ce = mse = torch.zeros(())
+        for n_blocks, group in sorted(groups.items()):
+            ids, mask = B.doc_tensors([doc_ids[c] for s in group for c in s.chunks])
+            prompts = [B.prompt_ids(tok, cfg, s.question) for s in group]
+            answers = [B.answer_ids(tok, cfg, B.place_markers(s.answer, list(range(n_blocks)))) for s in group]
+            inputs, labels = B.lm_batch(prompts, answers)
+            with autocast():
+                mem, toks = comp(ids, mask, return_tokens=True)  # (G*n_blocks, L, d), (G*n_blocks, T, d)
+                g_ce = gen_loss(gen, mem.reshape(len(group), n_blocks * mem.shape[1], -1), inputs, labels)
+                m = mask.unsqueeze(-1).to(toks.dtype)
+                tok_mean = (toks * m).sum(1) / m.sum(1).clamp(min=1)
+                g_mse = F.mse_loss(mem.float().mean(1), tok_mean.float())
+            w = len(group) / len(batch)
+            ce, mse = ce + w * g_ce, mse + w * g_mse
+        loss = ce + cfg.mse_lambda * mse
         st.update(loss, {"ce": ce.item(), "mse": mse.item()})
 
 

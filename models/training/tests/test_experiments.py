@@ -1,0 +1,101 @@
+"""The experiment code (models/training/experiments): the raw-text reader, SCP's data-mix options, BM25 and the
+extractive baseline."""
+import random
+
+import pytest
+import torch
+
+from models.training import bpe
+from models.training.config import tiny
+from models.training.experiments.bm25 import BM25
+from models.training.experiments.raw_reader import RawReader, block_prefix, raw_batch, raw_greedy
+from models.training.experiments.reading import cited_blocks, extractive
+from models.training.model import Generator
+from models.training.synth_python import Sample
+from models.training.train import build_models, scp
+
+V, D = 300, 48
+
+
+def pair():
+    torch.manual_seed(0)
+    gen = Generator(V, D, 2, 4, 32, 4, 5, 256).eval()
+    raw = RawReader(V, D, 2, 4, 32, 4, 5, 256).eval()
+    raw.load_state_dict(gen.state_dict())  # same parameters: both start from one pretrained generator
+    return gen, raw
+
+
+def test_raw_reader_without_blocks_is_the_generator():
+    gen, raw = pair()
+    ids = torch.randint(3, V, (2, 9))
+    want, _ = gen(torch.zeros(2, 0, 32), ids)
+    got, _ = raw(ids.new_zeros(0), ids)
+    assert torch.allclose(got, want, atol=1e-5)
+
+
+def test_raw_reader_block_ids_matter_and_cache_matches_full_pass():
+    _, raw = pair()
+    docs = [[5, 6, 7], [8, 9]]
+    prompt = [1, 10, 11]
+    ids, blk = block_prefix(docs, [0, 1])
+    assert ids == [5, 6, 7, 8, 9] and blk == [0, 0, 0, 1, 1]
+    seq = torch.tensor([ids + prompt])
+    with_blocks, _ = raw(seq.new_zeros(0), seq, block_ids=torch.tensor([blk + [-1] * 3]))
+    without, _ = raw(seq.new_zeros(0), seq)
+    assert not torch.allclose(with_blocks, without)
+    out = raw_greedy(raw, docs, prompt, 6)
+    # the same decode without the KV cache: a full pass per token
+    full = list(ids + prompt)
+    blocks = blk + [-1] * len(prompt)
+    for tok in out:
+        logits, _ = raw(seq.new_zeros(0), torch.tensor([full]), block_ids=torch.tensor([blocks]))
+        assert int(logits[0, -1].argmax()) == tok
+        full.append(tok)
+        blocks.append(-1)
+
+
+def test_raw_batch_labels_only_the_answer():
+    inputs, labels, blocks = raw_batch([([5, 6, 7], [0, 0, 1]), ([8], [0])], [[1, 20], [1, 21, 22]], [[30, 2], [31, 2]])
+    assert inputs.tolist() == [[5, 6, 7, 1, 20, 30], [8, 1, 21, 22, 31, 0]]
+    assert labels.tolist() == [[-100, -100, -100, -100, 30, 2], [-100, -100, -100, 31, 2, -100]]
+    assert blocks.tolist() == [[0, 0, 1, -1, -1, -1], [0, -1, -1, -1, -1, -1]]
+
+
+@pytest.fixture(scope="module")
+def small_setup():
+    code = "def add(a, b):\n    return a + b\n\ndef twice(x):\n    return add(x, x)\n" * 20
+    tok = bpe.train_tokenizer([code], 300)
+    cfg = tiny()
+    cfg.model.vocab_size, cfg.model.enc_dim, cfg.model.gen_dim = 300, 32, 32
+    cfg.scp.steps, cfg.scp.batch_size = 1, 4
+    docs = [bpe.encode(tok, "def add(a, b):\n    return a + b\n"), bpe.encode(tok, "def twice(x):\n    return add(x, x)\n")]
+    complex_ = Sample("complex", "python", "What calls `add`?", "`twice` [#1] calls `add` [#0]", [0, 1])
+    simple = Sample("simple", "python", "What does `add` return?", "`a + b` [#0]", [0])
+    return tok, cfg, docs, complex_, simple
+
+
+def test_scp_reaches_complex_samples_only_with_multi_chunk(small_setup, tmp_path):
+    tok, cfg, docs, complex_, simple = small_setup
+    # By default (the shipped behaviour) two-chunk samples never reach SCP: a pool of only those is empty.
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    with pytest.raises(IndexError):
+        scp(build_models(cfg), [complex_], docs, tok, cfg, tmp_path / "a", random.Random(0))
+    models = build_models(cfg)
+    before = models.compressor.mem.detach().clone()
+    scp(models, [complex_], docs, tok, cfg, tmp_path / "b", random.Random(0), multi_chunk=True)
+    assert not torch.allclose(models.compressor.mem, before)  # the compressor learned from the two-block sample
+
+
+def test_scp_kinds_filter(small_setup, tmp_path):
+    tok, cfg, docs, complex_, simple = small_setup
+    with pytest.raises(IndexError):  # no sample of the kept kinds
+        scp(build_models(cfg), [simple], docs, tok, cfg, tmp_path, random.Random(0), kinds={"paraphrase"})
+
+
+def test_bm25_and_extractive():
+    texts = ["a.py\ndef parse_header(line): ...", "b.py\ndef render_page(tpl): ...", "c.py\nx = 1"]
+    assert BM25(texts).top("how is the header parsed by parse_header", 2)[0] == 0
+    assert extractive('def f():\n    """Return one.\n\n    Details."""\n    return 1') == "Return one."
+    assert extractive("a = 1\n\nb = 2\nc = 3\nd = 4\ne = 5\nf = 6") == "a = 1\nb = 2\nc = 3\nd = 4\ne = 5"
+    assert cited_blocks("uses `x` [2] and [1], again [2]; [0] is not a block") == [1, 0]
