@@ -6,11 +6,14 @@
  * fully new, and the files table — written last — is what tells a resumed run which files are done.
  */
 import * as lancedb from '@lancedb/lancedb';
+import type * as arrow from 'apache-arrow';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { MemoryReader, ScoredChunk, StoredChunk } from '../engine-parts';
 import { rowsToTable } from './arrow-rows';
+import { encodeFloat16 } from './float16';
 import { lexicalTerms } from './lexical-terms';
+import { type MatrixRow, MemoryMatrix } from './memory-matrix';
 import { isAlive } from './writer-lock';
 import {
   CHUNKS_TABLE, type ChunkRow, chunksSchema, FILES_TABLE, type FileRecord, filesSchema, META_TABLE, metaSchema,
@@ -68,6 +71,13 @@ function readVector(value: unknown): Float32Array {
   return Float32Array.from(value as Iterable<number>);
 }
 
+/** A chunk row as search's matrix holds it: the fp16 bits the table stores for its vector. */
+function matrixRow(row: ChunkRow, dim: number): MatrixRow {
+  const bits = new Uint16Array(dim);
+  encodeFloat16(row.vector, bits);
+  return { chunk: toStoredChunk(row as unknown as Record<string, unknown>), bits, offset: 0, norm: row.norm };
+}
+
 /** Splits an un-normalised flat memory into the stored unit vector and its norm. */
 export function normaliseMemory(memory: Float32Array): StoredMemory {
   let sum = 0;
@@ -80,8 +90,42 @@ export function normaliseMemory(memory: Float32Array): StoredMemory {
 
 const STAGING_MARK = '.creating-';
 
+/**
+ * LanceDB's caches, per store. Its defaults (6 GiB for indices, 1 GiB for file metadata) let a long-lived process
+ * grow with every fragment and version it has read; these bounds hold the BM25 index of a large workspace and the
+ * metadata of its recent versions.
+ */
+export const INDEX_CACHE_BYTES = 256 * 1024 * 1024;
+export const METADATA_CACHE_BYTES = 64 * 1024 * 1024;
+
+function connectDb(dir: string): Promise<lancedb.Connection> {
+  const session = new lancedb.Session(BigInt(INDEX_CACHE_BYTES), BigInt(METADATA_CACHE_BYTES));
+  return lancedb.connect(dir, { readConsistencyInterval: 0 }, session);
+}
+
+/**
+ * What the store holds, kept in memory while indexing so that a batch of new files costs no table scan: the reuse
+ * lookup asks only for hashes that exist, and a batch whose paths have no rows yet is appended instead of merged.
+ * Valid only at `versions`: when another process has written since, it is read again.
+ */
+interface KnownRows {
+  /** Content hashes of chunks and of retired memories. */
+  hashes: Set<string>;
+  /** Paths with at least one chunk row (a killed run can leave chunks without a file record). */
+  chunkPaths: Set<string>;
+  /** Paths with a file record. */
+  filePaths: Set<string>;
+  /** The chunks/files/retired table versions these sets describe. */
+  versions: string;
+}
+
 export class MemoryStore implements MemoryReader {
   private lexicalReady: boolean | null = null;
+  private known: KnownRows | null = null;
+  /** Search's in-memory copy of the chunks table, valid at chunks table version `matrixVersion`. */
+  private matrix: MemoryMatrix | null = null;
+  private matrixVersion = -1;
+  private matrixLoading: Promise<MemoryMatrix> | null = null;
 
   private constructor(
     readonly storeDir: string,
@@ -112,7 +156,7 @@ export class MemoryStore implements MemoryReader {
         const db = await MemoryStore.createFresh(dbDir, identity);
         return { store: await MemoryStore.attach(storeDir, db, identity), rebuilt: null };
       }
-      const db = await lancedb.connect(dbDir, { readConsistencyInterval: 0 });
+      const db = await connectDb(dbDir);
       if ((await db.tableNames()).length === 0) {
         // An empty folder is a store that was never written (or made by hand): create it whole, nothing is lost.
         db.close();
@@ -143,12 +187,12 @@ export class MemoryStore implements MemoryReader {
   private static async createFresh(dbDir: string, identity: StoreIdentity): Promise<lancedb.Connection> {
     const staging = `${dbDir}${STAGING_MARK}${process.pid}-${Date.now()}`;
     await mkdir(staging, { recursive: true });
-    const draft = await lancedb.connect(staging, { readConsistencyInterval: 0 });
+    const draft = await connectDb(staging);
     await MemoryStore.attach(path.dirname(dbDir), draft, identity);
     draft.close();
     await rm(dbDir, { recursive: true, force: true });
     await rename(staging, dbDir);
-    return lancedb.connect(dbDir, { readConsistencyInterval: 0 });
+    return connectDb(dbDir);
   }
 
   /** Staging folders left by a process killed while creating a store. */
@@ -242,10 +286,35 @@ export class MemoryStore implements MemoryReader {
     return out;
   }
 
+  private async versions(): Promise<string> {
+    const [c, f, r] = await Promise.all([this.chunks.version(), this.files.version(), this.retired.version()]);
+    return `${c}/${f}/${r}`;
+  }
+
+  /** The known rows, read again when any table changed since they were last brought up to date. */
+  private async knownRows(): Promise<KnownRows> {
+    const versions = await this.versions();
+    if (this.known?.versions === versions) return this.known;
+    const [chunkRows, retiredRows, fileRows] = await Promise.all([
+      this.chunks.query().select(['content_hash', 'path']).toArray(),
+      this.retired.query().select(['content_hash']).toArray(),
+      this.files.query().select(['path']).toArray(),
+    ]);
+    this.known = {
+      hashes: new Set([...chunkRows, ...retiredRows].map((r) => String(r.content_hash))),
+      chunkPaths: new Set(chunkRows.map((r) => String(r.path))),
+      filePaths: new Set(fileRows.map((r) => String(r.path))),
+      versions,
+    };
+    return this.known;
+  }
+
   /** Stored memories for chunk content hashes, from live chunks first, then from retired ones. */
   async findMemories(hashes: string[]): Promise<Map<string, StoredMemory>> {
     const found = new Map<string, StoredMemory>();
-    const wanted = [...new Set(hashes)];
+    // Only hashes the store holds are looked up: for new content (most of a first index) no table is scanned.
+    const known = await this.knownRows();
+    const wanted = [...new Set(hashes)].filter((h) => known.hashes.has(h));
     for (const table of [this.chunks, this.retired]) {
       const missing = wanted.filter((h) => !found.has(h));
       for (const group of groups(missing)) {
@@ -262,31 +331,69 @@ export class MemoryStore implements MemoryReader {
 
   /** Writes one batch: chunks (one commit), then file records (one commit), then the update time. */
   async commit(batch: CommitBatch): Promise<void> {
+    const known = await this.knownRows();
+    try {
+      await this.write(batch, known);
+    } catch (err) {
+      this.known = null; // part of the batch may be written: read the tables again next time
+      throw err;
+    }
+  }
+
+  private async write(batch: CommitBatch, known: KnownRows): Promise<void> {
     const affected = [...batch.replacePaths, ...batch.removePaths];
-    if (affected.length > 0) await this.retire(affected, new Set(batch.chunks.map((c) => c.content_hash)));
+    // Only paths that have chunk rows can lose any: the others need no retire, no delete and no merge.
+    const withRows = affected.filter((p) => known.chunkPaths.has(p));
+    const matrix = this.matrix;
+    const matrixVersion = this.matrixVersion;
+    const matrixInSync = matrix !== null && matrixVersion === await this.chunks.version();
+    if (withRows.length > 0) await this.retire(withRows, new Set(batch.chunks.map((c) => c.content_hash)));
     if (batch.chunks.length > 0) {
-      let merge = this.chunks.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll();
-      if (affected.length > 0) merge = merge.whenNotMatchedBySourceDelete({ where: inList('path', affected) });
-      await merge.execute(rowsToTable(chunksSchema(this.identity.dim), batch.chunks as unknown as Record<string, unknown>[]));
+      const data = rowsToTable(chunksSchema(this.identity.dim), batch.chunks as unknown as Record<string, unknown>[]);
+      // A chunk id includes its path, so rows of paths without rows cannot match any stored id: a plain append.
+      if (withRows.length === 0) await this.chunks.add(data);
+      else {
+        await this.chunks.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll()
+          .whenNotMatchedBySourceDelete({ where: inList('path', withRows) }).execute(data);
+      }
     } else {
-      for (const group of groups(affected)) await this.chunks.delete(inList('path', group));
+      for (const group of groups(withRows)) await this.chunks.delete(inList('path', group));
+    }
+    if (matrixInSync && this.matrix === matrix && this.matrixVersion === matrixVersion) {
+      // This process's own commit: search's copy follows it instead of reading the whole table again.
+      matrix.removePaths(affected);
+      for (const row of batch.chunks) matrix.append(matrixRow(row, this.identity.dim));
+      this.matrixVersion = await this.chunks.version();
     }
     if (batch.files.length > 0) {
       const rows = batch.files.map((f) => ({
         path: f.path, content_hash: f.contentHash, mtime: f.mtimeMs, size: f.size, status: f.status, reason: f.reason,
         chunks: f.chunks,
       }));
-      let merge = this.files.mergeInsert('path').whenMatchedUpdateAll().whenNotMatchedInsertAll();
-      if (batch.removePaths.length > 0 && batch.removePaths.length <= FILTER_GROUP) {
-        merge = merge.whenNotMatchedBySourceDelete({ where: inList('path', batch.removePaths) });
-        await merge.execute(lancedb.makeArrowTable(rows, { schema: filesSchema() }));
+      const table = lancedb.makeArrowTable(rows, { schema: filesSchema() });
+      const paths = new Set(batch.files.map((f) => f.path));
+      const allNew = batch.removePaths.length === 0 && paths.size === batch.files.length &&
+        [...paths].every((p) => !known.filePaths.has(p));
+      if (allNew) {
+        await this.files.add(table);
       } else {
-        await merge.execute(lancedb.makeArrowTable(rows, { schema: filesSchema() }));
-        for (const group of groups(batch.removePaths)) await this.files.delete(inList('path', group));
+        let merge = this.files.mergeInsert('path').whenMatchedUpdateAll().whenNotMatchedInsertAll();
+        if (batch.removePaths.length > 0 && batch.removePaths.length <= FILTER_GROUP) {
+          merge = merge.whenNotMatchedBySourceDelete({ where: inList('path', batch.removePaths) });
+          await merge.execute(table);
+        } else {
+          await merge.execute(table);
+          for (const group of groups(batch.removePaths)) await this.files.delete(inList('path', group));
+        }
       }
     } else {
       for (const group of groups(batch.removePaths)) await this.files.delete(inList('path', group));
     }
+    for (const p of affected) known.chunkPaths.delete(p);
+    for (const c of batch.chunks) { known.chunkPaths.add(c.path); known.hashes.add(c.content_hash); }
+    for (const p of batch.removePaths) known.filePaths.delete(p);
+    for (const f of batch.files) known.filePaths.add(f.path);
+    known.versions = await this.versions();
     if (batch.chunks.length > 0 || affected.length > 0) {
       await this.writeMeta({ last_update: new Date().toISOString() });
     }
@@ -331,6 +438,11 @@ export class MemoryStore implements MemoryReader {
 
   /** Drops old table versions and the oldest retired memories, so bytes on disk track what is live. */
   async compact(): Promise<void> {
+    // Compaction rewrites files, not content (the retired cap only drops hashes, which the known set may keep: a
+    // lookup then finds nothing). What was in sync before stays in sync at the new versions.
+    const knownInSync = this.known !== null && this.known.versions === await this.versions();
+    const matrixInSync = this.matrix !== null && this.matrixVersion === await this.chunks.version();
+    const matrix = this.matrix;
     const retiredCount = await this.retired.countRows();
     if (retiredCount > RETIRED_CAP) {
       const rows = await this.retired.query().select(['retired_at']).toArray();
@@ -343,6 +455,8 @@ export class MemoryStore implements MemoryReader {
       // other writer has files in flight; a reader on an old version re-reads the latest on its next query.
       await table.optimize({ cleanupOlderThan: new Date(), deleteUnverified: true });
     }
+    if (knownInSync && this.known) this.known.versions = await this.versions();
+    if (matrixInSync && this.matrix === matrix) this.matrixVersion = await this.chunks.version();
   }
 
   async counts(): Promise<{ files: number; chunks: number }> {
@@ -361,12 +475,48 @@ export class MemoryStore implements MemoryReader {
     return rows.map(toStoredChunk);
   }
 
+  /** Exact flat cosine over every chunk, on the in-memory copy of the table's memories. */
   async nearest(queryMemory: Float32Array, k: number): Promise<ScoredChunk[]> {
     if (k <= 0) return [];
-    // Exact flat cosine: no vector index is ever built, so LanceDB scans every row.
-    const rows = await this.chunks.vectorSearch(Array.from(queryMemory)).distanceType('cosine').bypassVectorIndex()
-      .select([...META_COLUMNS, '_distance']).limit(k).toArray();
-    return rows.map((r) => ({ ...toStoredChunk(r), score: 1 - Number(r._distance) }));
+    return (await this.currentMatrix()).nearest(queryMemory, k);
+  }
+
+  /**
+   * Search's copy of the chunks table at its latest version: kept while the table is unchanged (or changed only by
+   * this process's commits, which update it), read whole again when another process wrote or compacted.
+   */
+  private async currentMatrix(): Promise<MemoryMatrix> {
+    const version = await this.chunks.version();
+    if (this.matrix !== null && this.matrixVersion === version) return this.matrix;
+    if (this.matrixLoading === null) {
+      this.matrixLoading = this.loadMatrix().finally(() => { this.matrixLoading = null; });
+    }
+    return this.matrixLoading;
+  }
+
+  private async loadMatrix(): Promise<MemoryMatrix> {
+    // The version is read first: the rows read after it are at least that new, so a later check can only reload.
+    const version = await this.chunks.version();
+    const table = await this.chunks.query().select([...META_COLUMNS, 'vector', 'norm']).toArrow();
+    const dim = this.identity.dim;
+    const matrix = new MemoryMatrix(dim, table.numRows + 64);
+    for (const batch of table.batches) {
+      const meta = META_COLUMNS.map((name) => batch.getChild(name) as arrow.Vector);
+      const norms = batch.getChild('norm') as arrow.Vector;
+      let i = 0;
+      for (const data of (batch.getChild('vector') as arrow.Vector<arrow.FixedSizeList>).data) {
+        // apache-arrow slices a child's value buffer with its data: row j's values start at j · dim.
+        const bits = data.children[0].values as Uint16Array;
+        for (let j = 0; j < data.length; j++, i++) {
+          const row: Record<string, unknown> = {};
+          META_COLUMNS.forEach((name, c) => { row[name] = meta[c].get(i); });
+          matrix.append({ chunk: toStoredChunk(row), bits, offset: j * dim, norm: Number(norms.get(i)) });
+        }
+      }
+    }
+    this.matrix = matrix;
+    this.matrixVersion = version;
+    return matrix;
   }
 
   async lexical(question: string, k: number): Promise<ScoredChunk[]> {
@@ -384,18 +534,9 @@ export class MemoryStore implements MemoryReader {
   }
 
   async memories(chunkIds: string[]): Promise<Float32Array[]> {
-    const byId = new Map<string, Float32Array>();
-    for (const group of groups([...new Set(chunkIds)])) {
-      const rows = await this.chunks.query().where(inList('id', group)).select(['id', 'vector', 'norm']).toArray();
-      for (const r of rows) {
-        const vector = readVector(r.vector);
-        const norm = Number(r.norm);
-        for (let i = 0; i < vector.length; i++) vector[i] *= norm;
-        byId.set(String(r.id), vector);
-      }
-    }
+    const matrix = await this.currentMatrix();
     return chunkIds.map((id) => {
-      const memory = byId.get(id);
+      const memory = matrix.memory(id);
       if (!memory) throw new Error(`memory ${id} is no longer in the index (it changed since the search); ask again`);
       return memory;
     });
@@ -407,6 +548,8 @@ export class MemoryStore implements MemoryReader {
     await this.files.delete('true');
     await this.retired.delete('true');
     this.lexicalReady = false;
+    this.known = null;
+    this.matrix = null;
     await this.meta.delete(`key = 'last_update'`);
     await this.compact();
   }
