@@ -126,6 +126,22 @@ describe('loadBundle', () => {
     await assertBundleError(dir, 'manifest.json', /'generator' must be an object/);
   });
 
+  it('reads fusion weights from the manifest and names bad ones', async () => {
+    const dir = copyBundle();
+    const base = manifestOf(source);
+    const withFusion = (fusion: unknown) => ({ ...base, retrieval: { ...base.retrieval, fusion } });
+    writeManifest(dir, withFusion({ memory_weight: 0.1, lexical_weight: 1 }));
+    const bundle = await loadBundle(dir, { executionProvider: 'cpu' });
+    assert.deepEqual(bundle.manifest.retrieval.fusion, { memory_weight: 0.1, lexical_weight: 1 });
+    await bundle.close();
+    writeManifest(dir, withFusion({ memory_weight: -1, lexical_weight: 1 }));
+    await assertBundleError(dir, 'manifest.json', /'retrieval.fusion.memory_weight' must be a number ≥ 0/);
+    writeManifest(dir, withFusion({ memory_weight: 0, lexical_weight: 0 }));
+    await assertBundleError(dir, 'manifest.json', /must not both be 0/);
+    writeManifest(dir, withFusion('lexical'));
+    await assertBundleError(dir, 'manifest.json', /'retrieval.fusion' must be an object/);
+  });
+
   it('names an ONNX file that ONNX Runtime cannot load, even when its sha256 matches', async () => {
     const dir = copyBundle();
     const manifest = manifestOf(dir);

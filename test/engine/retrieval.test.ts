@@ -68,6 +68,17 @@ describe('reciprocalRankFusion', () => {
     assert.ok(Math.abs(fused[0].fused - (1 / 61 + 1 / 62)) < 1e-12);
     assert.ok(Math.abs(fused[2].fused - 1 / 62) < 1e-12);
   });
+
+  it('weights each ranking: weight/(k+rank); a weight-0 list only orders what the other lists leave out', () => {
+    const weighted = reciprocalRankFusion([{ ids: ['m1', 'both', 'm2'], weight: 0.25 }, { ids: ['l1', 'both'], weight: 1 }], 60);
+    assert.deepEqual(weighted.map((f) => f.id), ['both', 'l1', 'm1', 'm2']);
+    assert.ok(Math.abs(weighted[0].fused - (0.25 / 62 + 1 / 62)) < 1e-12);
+    const lexicalOnly = reciprocalRankFusion([{ ids: ['m1', 'both', 'm2'], weight: 0 }, { ids: ['l1', 'both'], weight: 1 }], 60);
+    assert.deepEqual(lexicalOnly.map((f) => f.id), ['l1', 'both', 'm1', 'm2']);
+    // Equal weights are plain RRF.
+    assert.deepEqual(reciprocalRankFusion([{ ids: ['a', 'b', 'c'], weight: 1 }, { ids: ['c', 'a'], weight: 1 }], 60),
+      reciprocalRankFusion([['a', 'b', 'c'], ['c', 'a']], 60));
+  });
 });
 
 describe('cutQuestion', () => {

@@ -25,6 +25,11 @@ export interface BundleManifest {
     metric: 'cosine-flat';
     /** Best-score threshold under which an answer abstains (calibrated on held-out data). */
     abstain_below: number;
+    /**
+     * Weights of the memory and lexical rankings in reciprocal-rank fusion, measured on the training run's held-out
+     * questions (`npm run calibrate`, docs/BUNDLE.md). Absent: equal weights.
+     */
+    fusion?: FusionWeights;
   };
   special_tokens: { pad: string; bos: string; eos: string };
   pad_id: number;
@@ -53,4 +58,10 @@ export interface BundleManifest {
   sha256: Record<string, string>;
   training: Record<string, unknown>;
   evaluation: Record<string, unknown>;
+}
+
+/** Reciprocal-rank fusion weights: each list adds weight / (k + rank) to the chunks it ranks. */
+export interface FusionWeights {
+  memory_weight: number;
+  lexical_weight: number;
 }

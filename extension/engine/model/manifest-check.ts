@@ -73,6 +73,8 @@ export function manifestProblem(raw: unknown): string | null {
   if (typeof retrieval.abstain_below !== 'number' || !Number.isFinite(retrieval.abstain_below)) {
     return `'retrieval.abstain_below' must be a number`;
   }
+  const fusionProblem = checkFusion(retrieval.fusion);
+  if (fusionProblem) return fusionProblem;
   const generator = raw.generator;
   if (!isObject(generator)) return `'generator' must be an object`;
   for (const key of GENERATOR_INTS) if (!isPositiveInt(generator[key])) return `'generator.${key}' must be a positive integer`;
@@ -104,4 +106,17 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 function isPositiveInt(v: unknown): boolean {
   return Number.isInteger(v) && (v as number) > 0;
+}
+
+function checkFusion(fusion: unknown): string | null {
+  if (fusion === undefined) return null;
+  if (!isObject(fusion)) return `'retrieval.fusion' must be an object`;
+  for (const key of ['memory_weight', 'lexical_weight'] as const) {
+    const w = fusion[key];
+    if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) return `'retrieval.fusion.${key}' must be a number ≥ 0`;
+  }
+  if ((fusion.memory_weight as number) + (fusion.lexical_weight as number) <= 0) {
+    return `'retrieval.fusion' weights must not both be 0`;
+  }
+  return null;
 }

@@ -1,6 +1,7 @@
 /**
  * Retrieval: the question through query.onnx, flat-cosine nearest memories from the store, and (optionally) the
- * store's BM25 matches fused in by reciprocal rank. Every hit keeps its exact memory score (cosine) and, with fusion,
+ * store's BM25 matches fused in by reciprocal rank, each list weighted as the bundle's manifest measured it
+ * (`retrieval.fusion`; equal weights when absent). Every hit keeps its exact memory score (cosine) and, with fusion,
  * its lexical score, so the inspector can show both and answering can abstain on the memory score alone.
  */
 import type { SearchHit } from '../engine-api';
@@ -36,7 +37,11 @@ export async function retrieve(
   const lexicalScore = new Map<string, number>();
   for (const c of lexical) { lexicalScore.set(c.id, c.score); if (!byId.has(c.id)) byId.set(c.id, c); }
 
-  const fused = reciprocalRankFusion([nearest.map((c) => c.id), lexical.map((c) => c.id)]).slice(0, topK);
+  const weights = bundle.manifest.retrieval.fusion ?? { memory_weight: 1, lexical_weight: 1 };
+  const fused = reciprocalRankFusion([
+    { ids: nearest.map((c) => c.id), weight: weights.memory_weight },
+    { ids: lexical.map((c) => c.id), weight: weights.lexical_weight },
+  ]).slice(0, topK);
   // A chunk found only lexically still gets its true memory score: computed here from its stored memory.
   const missing = fused.map((f) => f.id).filter((id) => !memoryScore.has(id));
   if (missing.length > 0) {

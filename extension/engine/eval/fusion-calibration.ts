@@ -1,0 +1,156 @@
+/**
+ * Measures how much a bundle's memory ranking should count against the store's lexical ranking, on the training run's
+ * own held-out questions (never on ../shared/eval): the run's chunks are written back to files at their original
+ * lines, indexed by the product's indexer into a real store, and every held-out question is ranked by memory and by
+ * the lexical index; weighted reciprocal-rank fusion is then scored for each memory weight on a grid (lexical weight
+ * 1), and the weight with the best MRR is chosen. The result goes into the bundle's manifest (`retrieval.fusion`).
+ */
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { openEngine } from '../clara-engine';
+import type { FusionWeights } from '../model/bundle-manifest';
+import { reciprocalRankFusion } from '../retrieval/rank-fusion';
+import { retrieve } from '../retrieval/retrieve';
+
+/** Chunks ranked per list, as retrieve() pools them for fusion at the default top-k. */
+const POOL = 50;
+/** Memory weights tried (lexical weight 1); Infinity stands for "memory alone". */
+export const MEMORY_WEIGHT_GRID = [0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, Infinity];
+
+/** One line of the run's chunks.jsonl (models/training/chunks.py). */
+export interface RunChunk {
+  id: number;
+  repo: string;
+  path: string;
+  start_line: number;
+  end_line: number;
+  code: string;
+}
+
+/** One line of the run's heldout_samples.jsonl (models/training/synth_python.py Sample). */
+export interface RunSample {
+  question: string;
+  kind: string;
+  chunks: number[];
+}
+
+interface Span { path: string; startLine: number; endLine: number }
+
+export interface WeightScore {
+  memoryWeight: number;
+  mrr: number;
+  recallAt5: number;
+}
+
+export interface FusionCalibration {
+  weights: FusionWeights;
+  questions: number;
+  chunksIndexed: number;
+  files: number;
+  scores: WeightScore[];
+  /** The same questions with the lexical list alone, for the record. */
+  lexicalAlone: { mrr: number; recallAt5: number };
+}
+
+function readJsonl<T>(file: string): T[] {
+  return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as T);
+}
+
+/** Workspace path of a run chunk: its source (first segment of `repo`) and its path inside that source. */
+function fileOf(chunk: RunChunk): string {
+  return `${chunk.repo.split('/')[0]}/${chunk.path}`;
+}
+
+/** Writes every chunk's code back at its original lines (gaps stay blank); overlapping chunks keep the first. */
+export function materialiseRunFiles(chunks: RunChunk[], root: string): number {
+  const byFile = new Map<string, RunChunk[]>();
+  for (const c of chunks) byFile.set(fileOf(c), [...(byFile.get(fileOf(c)) ?? []), c]);
+  for (const [file, list] of byFile) {
+    const lines: string[] = [];
+    for (const c of list.sort((a, b) => a.start_line - b.start_line)) {
+      if (c.start_line <= lines.length) continue;
+      while (lines.length < c.start_line - 1) lines.push('');
+      lines.push(...c.code.split('\n').slice(0, c.end_line - c.start_line + 1));
+    }
+    const target = path.join(root, file);
+    mkdirSync(path.dirname(target), { recursive: true });
+    writeFileSync(target, lines.join('\n') + '\n');
+  }
+  return byFile.size;
+}
+
+function firstHit(ranked: Span[], gold: Span[]): number {
+  const i = ranked.findIndex((r) => gold.some((g) => g.path === r.path && r.startLine <= g.endLine && g.startLine <= r.endLine));
+  return i < 0 ? 0 : i + 1;
+}
+
+function summarise(ranks: number[]): { mrr: number; recallAt5: number } {
+  const n = Math.max(1, ranks.length);
+  return {
+    mrr: ranks.reduce((s, r) => s + (r > 0 ? 1 / r : 0), 0) / n,
+    recallAt5: ranks.filter((r) => r > 0 && r <= 5).length / n,
+  };
+}
+
+/** The weight with the best MRR; among equal MRRs, the one nearest equal weights (1) on a log scale. */
+export function chooseWeight(scores: WeightScore[]): number {
+  const distance = (w: number) => (w === 0 ? Infinity : Math.abs(Math.log(w)));
+  return [...scores].sort((a, b) => b.mrr - a.mrr || distance(a.memoryWeight) - distance(b.memoryWeight))[0].memoryWeight;
+}
+
+export async function calibrateFusion(options: {
+  bundleDir: string;
+  runDir: string;
+  workDir: string;
+  /** At most this many held-out questions, spread evenly over the file (default all). */
+  limit?: number;
+  log: (message: string) => void;
+}): Promise<FusionCalibration> {
+  const chunks = readJsonl<RunChunk>(path.join(options.runDir, 'chunks.jsonl'));
+  let samples = readJsonl<RunSample>(path.join(options.runDir, 'heldout_samples.jsonl'));
+  if (options.limit && samples.length > options.limit) {
+    const step = samples.length / options.limit;
+    samples = Array.from({ length: options.limit }, (_, i) => samples[Math.floor(i * step)]);
+  }
+  const byId = new Map(chunks.map((c) => [c.id, c]));
+  const root = path.join(options.workDir, 'workspace');
+  rmSync(options.workDir, { recursive: true, force: true });
+  const files = materialiseRunFiles(chunks, root);
+  const engine = await openEngine({ root, storeDir: path.join(options.workDir, 'store'), bundleDir: options.bundleDir,
+    executionProvider: 'cpu' }, { onLog: (level, m) => options.log(`${level}: ${m}`) });
+  try {
+    options.log(`indexing ${files} files rebuilt from ${chunks.length} run chunks`);
+    await engine.index();
+    const { bundle, store } = engine;
+    const chunksIndexed = (await store.counts()).chunks;
+    const lists: Array<{ memory: string[]; lexical: string[]; gold: Span[] }> = [];
+    const spans = new Map<string, Span>();
+    for (const s of samples) {
+      const gold = s.chunks.map((id) => byId.get(id)).filter((c): c is RunChunk => c !== undefined)
+        .map((c) => ({ path: fileOf(c), startLine: c.start_line, endLine: c.end_line }));
+      if (gold.length === 0) continue;
+      const memory = await retrieve(bundle, store, s.question, { topK: POOL, lexicalFusion: false });
+      const lexical = await store.lexical(s.question, POOL);
+      for (const h of [...memory.map((m) => ({ id: m.chunkId, ...m })), ...lexical]) spans.set(h.id, h);
+      lists.push({ memory: memory.map((m) => m.chunkId), lexical: lexical.map((l) => l.id), gold });
+    }
+    const rank = (ids: string[], gold: Span[]) => firstHit(ids.map((id) => spans.get(id)!), gold);
+    const scores = MEMORY_WEIGHT_GRID.map((w) => {
+      const ranks = lists.map((l) => {
+        const fused = Number.isFinite(w)
+          ? reciprocalRankFusion([{ ids: l.memory, weight: w }, { ids: l.lexical, weight: 1 }]).map((f) => f.id)
+          : l.memory;
+        return rank(fused.slice(0, POOL), l.gold);
+      });
+      return { memoryWeight: w, ...summarise(ranks) };
+    });
+    const best = chooseWeight(scores);
+    return {
+      weights: Number.isFinite(best) ? { memory_weight: best, lexical_weight: 1 } : { memory_weight: 1, lexical_weight: 0 },
+      questions: lists.length, chunksIndexed, files, scores,
+      lexicalAlone: summarise(lists.map((l) => rank(l.lexical, l.gold))),
+    };
+  } finally {
+    await engine.close();
+  }
+}
