@@ -3,10 +3,12 @@
  * doc_max_tokens of the bundle's own tokenizer. Syntax-aware where a grammar exists: a chunk follows definitions
  * (functions, methods, classes), a definition too large for one chunk is split (a class into its members, a long
  * function into line windows), and small neighbours are packed together. Other text files get line windows.
+ * Secret values (secret-values.ts) are replaced before anything is measured or cut, so no chunk carries one.
  */
 import { createHash } from 'node:crypto';
 import type { TextTokenizer } from '../engine-parts';
 import { languageIdOf, syntaxLanguageOf } from './languages';
+import { acceptsUnquotedValues, redactSecrets, type SecretKind } from './secret-values';
 import { type OutlineNode, outlineOf } from './syntax-outline';
 
 export interface Chunk {
@@ -17,10 +19,20 @@ export interface Chunk {
   /** Enclosing definition, qualified (`Repo.save`), or null for top-level code. */
   symbol: string | null;
   language: string;
-  /** The chunk's source lines (possibly cut inside one enormous line). */
+  /**
+   * The chunk's source lines (possibly cut inside one enormous line) with secret values replaced by REDACTED: the
+   * only text of the chunk that the compressor and the lexical column ever see.
+   */
   code: string;
-  /** sha256 of `code`: identical code anywhere (a copy, a rename, another branch) shares one memory. */
+  /**
+   * sha256 of the chunk's source lines as they are on disk (joined with '\n', before redaction and cutting), so the
+   * source preview can tell from the file whether they changed. Identical code anywhere (a copy, a rename, another
+   * branch) shares one memory; redaction is decided line by line (a PEM key body from its BEGIN line), so equal
+   * hashes mean equal `code` but for key-body lines chunked apart from their header.
+   */
   contentHash: string;
+  /** Secret values replaced in `code`: where (file line) and what kind, never the value. */
+  redacted: Array<{ line: number; kind: SecretKind }>;
 }
 
 export interface ChunkBudget {
@@ -56,9 +68,12 @@ class FileChunker {
   private readonly lineTokens: number[];
   private readonly codeBudget: number;
 
+  /** `lines` are redacted (what chunks carry); `sourceLines` are the file's own, for content hashes. */
   constructor(
     private readonly relPath: string,
     private readonly lines: string[],
+    private readonly sourceLines: string[],
+    private readonly redactions: Array<{ line: number; kind: SecretKind }>,
     private readonly budget: ChunkBudget,
   ) {
     const overhead = budget.tokenizer.count(formatDoc(budget.docTemplate, relPath, ''));
@@ -197,7 +212,8 @@ class FileChunker {
       symbol: piece.symbol,
       language,
       code,
-      contentHash: createHash('sha256').update(code).digest('hex'),
+      contentHash: createHash('sha256').update(this.sourceLines.slice(piece.start - 1, piece.end).join('\n')).digest('hex'),
+      redacted: this.redactions.filter((r) => r.line >= piece.start && r.line <= piece.end),
     });
   }
 
@@ -220,9 +236,16 @@ function qualify(scope: string | null, name: string): string {
 
 /** Chunks one file's text. `relPath` is root-relative and '/'-separated, as the compressor sees it. */
 export async function chunkFile(relPath: string, text: string, budget: ChunkBudget): Promise<Chunk[]> {
-  const lines = text.replace(/\r\n?/g, '\n').split('\n');
-  if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop(); // a final newline opens no new line
-  const chunker = new FileChunker(relPath, lines, budget);
+  const normalised = text.replace(/\r\n?/g, '\n');
+  const redaction = redactSecrets(normalised, { unquotedValues: acceptsUnquotedValues(relPath) });
+  const sourceLines = normalised.split('\n');
+  const lines = redaction.text.split('\n'); // as many lines as the source: redaction keeps line breaks
+  if (lines.length > 1 && lines[lines.length - 1] === '') {
+    lines.pop(); // a final newline opens no new line
+    sourceLines.pop();
+  }
+  const redactions = redaction.findings.map((f) => ({ line: f.line, kind: f.kind }));
+  const chunker = new FileChunker(relPath, lines, sourceLines, redactions, budget);
   const syntax = syntaxLanguageOf(relPath);
   const language = languageIdOf(relPath);
   let pieces: Piece[] | null = null;
