@@ -1,9 +1,11 @@
 /**
  * Chunk text for the baselines, read from disk by path and line range (the store keeps no source text), and the
- * extractive answer baseline: the top-1 chunk's docstring, or its first lines when it has none.
+ * extractive answer baseline: the top-1 chunk's docstring, or its first lines when it has none. Secret values are
+ * redacted as the chunker redacts them, so the baselines see the text the product sees.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { acceptsUnquotedValues, redactSecrets } from '../chunking/secret-values';
 
 /** A chunk's location: corpus-relative path, 1-based inclusive lines. */
 export interface ChunkSpan {
@@ -19,7 +21,12 @@ export class ChunkTextReader {
   lines(path: string): string[] {
     let l = this.cache.get(path);
     if (!l) {
-      try { l = readFileSync(join(this.root, path), 'utf8').split(/\r?\n/); } catch { l = []; }
+      try {
+        const text = readFileSync(join(this.root, path), 'utf8').replace(/\r\n?/g, '\n');
+        l = redactSecrets(text, { unquotedValues: acceptsUnquotedValues(path) }).text.split('\n');
+      } catch {
+        l = [];
+      }
       this.cache.set(path, l);
     }
     return l;
