@@ -12,7 +12,7 @@
  *   or a key format says otherwise. A UUID assigned to `api_key` IS redacted (several services issue UUID keys).
  * - Unquoted values (`password: hunter2x`) count only in configuration syntax (YAML, INI, properties, shell, …);
  *   in code an unquoted right-hand side is an expression.
- * - Documentation example keys (AKIAIOSFODNN7EXAMPLE) are redacted like real ones: they have the real shape, and
+ * - Documentation example keys (AWS's AKIA…EXAMPLE) are redacted like real ones: they have the real shape, and
  *   redacting them costs one searchable word.
  */
 
