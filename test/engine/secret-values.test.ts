@@ -11,13 +11,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type ChunkBudget, chunkFile } from '../../extension/engine/chunking/chunk-file';
+import { type ChunkBudget, chunkFile, formatDoc } from '../../extension/engine/chunking/chunk-file';
 import {
   acceptsUnquotedValues, findSecrets, isSecretName, looksLikeSecretValue, REDACTED, redactSecrets, type SecretKind,
   shannonEntropy,
 } from '../../extension/engine/chunking/secret-values';
+import { openEngineWithBundle } from '../../extension/engine/clara-engine';
 import type { ModelBundle } from '../../extension/engine/engine-parts';
 import { ChunkTextReader } from '../../extension/engine/eval/chunk-text';
+import { chunkId } from '../../extension/engine/indexing/chunk-rows';
 import { loadBundle } from '../../extension/engine/model/load-bundle';
 import { readPreview } from '../../extension/source-preview';
 import { bundleUnderTest } from '../bundle/bundle-under-test';
@@ -72,6 +74,7 @@ const POSITIVES: Positive[] = [
   { kind: 'huggingface-token', value: `hf_${rand(34, UPPER + LOWER)}`, line: 'login("$")' },
   { kind: 'npm-token', value: `npm_${rand(36)}`, line: '//registry.npmjs.org/:_authToken=$', path: 'ci/publish.sh' },
   { kind: 'pypi-token', value: `pypi-AgEIcHlwaS5vcmc${rand(120, URLSAFE)}`, line: 'password: $', path: '.github/workflows/release.yml' },
+  { kind: 'sendgrid-key', value: `SG.${rand(22, URLSAFE)}.${rand(43, URLSAFE)}`, line: 'sg = SendGridAPIClient("$")' },
   { kind: 'jwt', value: jwt(), line: 'const session = "$";' },
   { kind: 'url-password', value: rand(16), line: 'DATABASE_URL = "postgres://app:$@db.internal:5432/app"' },
   { kind: 'url-password', value: rand(12), line: 'git clone https://deploy:$@github.com/acme/app.git', path: 'ci/clone.sh' },
@@ -229,6 +232,15 @@ describe('the chunker and the eval reader carry only redacted text', () => {
     '',
   ].join('\r\n'); // CRLF on disk: hashes are of the normalised lines, as the preview computes them
 
+  const sourceLinesOf = (c: { startLine: number; endLine: number }) => source.split('\r\n').slice(c.startLine - 1, c.endLine).join('\n');
+  const cosine = (a: Float32Array, b: Float32Array) => {
+    let dot = 0;
+    let na = 0;
+    let nb = 0;
+    for (let i = 0; i < a.length; i++) { dot += a[i] * b[i]; na += a[i] * a[i]; nb += b[i] * b[i]; }
+    return dot / Math.sqrt(na * nb);
+  };
+
   it('chunks hold no secret, report where they were, and hash the lines on disk', async () => {
     const chunks = await chunkFile('billing/charge.py', source, budget);
     const all = chunks.map((c) => c.code).join('\n');
@@ -245,6 +257,28 @@ describe('the chunker and the eval reader carry only redacted text', () => {
       assert.equal(c.contentHash, expected, `chunk ${c.startLine}-${c.endLine} hashes its source lines`);
       const preview = await readPreview([dir], 'charge.py', c.startLine, c.endLine, c.contentHash);
       assert.ok(preview.kind === 'lines' && !preview.stale, `the preview of ${c.startLine}-${c.endLine} is not stale`);
+    }
+  });
+
+  it('the stored memory is the compression of the redacted text, not of the original', async () => {
+    const root = mkdtempSync(path.join(dir, 'repo-'));
+    writeFileSync(path.join(root, 'charge.py'), source);
+    const engine = await openEngineWithBundle({ root, storeDir: path.join(root, '.clara') }, bundle);
+    try {
+      await engine.index();
+      const [chunk] = (await chunkFile('charge.py', source, budget)).filter((c) => c.redacted.length > 0);
+      const [stored] = await engine.store.memories([chunkId(chunk)]);
+      const original = sourceLinesOf(chunk);
+      const [asRedacted, asOriginal] = await bundle.compressor.encode([
+        formatDoc(budget.docTemplate, 'charge.py', chunk.code), formatDoc(budget.docTemplate, 'charge.py', original),
+      ]);
+      const toRedacted = cosine(stored, asRedacted);
+      const toOriginal = cosine(stored, asOriginal);
+      console.log(`[secret-values] stored memory: cosine ${toRedacted.toFixed(6)} to the redacted text, ${toOriginal.toFixed(6)} to the original`);
+      assert.ok(toRedacted > 0.999, `the stored memory is not the redacted text's (${toRedacted})`);
+      assert.ok(toRedacted > toOriginal, 'the stored memory is closer to the original text than to the redacted one');
+    } finally {
+      await engine.close();
     }
   });
 
