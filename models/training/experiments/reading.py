@@ -7,6 +7,7 @@ Readers: each variant's generator after the instruction stage; the extractive ba
 (or first lines) of the top-1 chunk (sweqa: BM25 rank 1; held-out: the BM25-best of the 5 blocks)."""
 from __future__ import annotations
 
+import importlib.util
 import json
 import platform
 import random
@@ -22,9 +23,9 @@ import torch
 from .. import batches as B
 from ..chunks import Chunk, chunk_file, format_doc
 from ..corpus import SourceFile
-from ..evaluate import token_f1
+from ..evaluate import encode_questions, ranks_of, retrieval_metrics, retrieval_scores, token_f1
 from ..parity import torch_greedy
-from ..train import load_models
+from ..train import compress_all
 from .bm25 import BM25
 from .raw_reader import RawReader, raw_greedy
 from .variants import Data, Variant, build, experiment_config, log
@@ -117,8 +118,28 @@ def score_heldout(contexts: list[dict], answers: list[str]) -> dict:
                    "token_f1": round(float(np.mean([x for x, c in zip(f1, contexts) if c["kind"] == k])), 4),
                    "citation_hit": round(float(np.mean([x for x, c in zip(hit, contexts) if c["kind"] == k])), 4)}
                for k in kinds}
-    return {"n": len(f1), "token_f1": round(float(np.mean(f1)), 4), "citation_hit": round(float(np.mean(hit)), 4),
-            "by_kind": by_kind}
+    return {"n": len(f1), "token_f1": round(float(np.mean(f1)), 4), "token_f1_se": _se(f1),
+            "citation_hit": round(float(np.mean(hit)), 4), "by_kind": by_kind}
+
+
+def _se(xs) -> float:
+    """Standard error of a mean: differences smaller than ~2 se between two readers are noise."""
+    return round(float(np.std(xs, ddof=1) / np.sqrt(len(xs))), 4) if len(xs) > 1 else 0.0
+
+
+@torch.no_grad()
+def heldout_retrieval(v: Variant, work: Path, data: Data, smoke: bool) -> dict:
+    """The final query reasoner (after e2e) over an index of every chunk (train + all held-out files), every
+    held-out question: more questions (all held-out files) than the pipeline's own heldout_eval (half of them)."""
+    cfg = experiment_config(v, smoke)
+    ck = torch.load(work / v.name / "final.pt", map_location="cpu", weights_only=False)
+    models = build(cfg, v.reader)
+    for key in ("compressor", "query"):
+        getattr(models, key).load_state_dict(ck[key])
+    index = compress_all(models.compressor, data.doc_ids)
+    q = encode_questions(models.query, data.tok, [s.question for s in data.held_samples], cfg.model.query_max_tokens)
+    ranks = ranks_of(retrieval_scores(q, index), [s.chunks[0] for s in data.held_samples])
+    return {**retrieval_metrics(ranks), "mrr_se": _se([1.0 / r for r in ranks]), "index_chunks": len(data.doc_ids)}
 
 
 def score_sweqa(contexts: list[dict], answers: list[str], cited: list[list[int]],
@@ -139,7 +160,19 @@ def score_sweqa(contexts: list[dict], answers: list[str], cited: list[list[int]]
                 fh.write(line)
     res = subprocess.run([sys.executable, str(EVAL / "tools" / "score.py"), str(gold), str(pred)], check=True,
                          capture_output=True, text=True)
-    return json.loads(res.stdout)
+    scored = json.loads(res.stdout)
+    refs = {json.loads(line)["id"]: json.loads(line)["reference_answer"] for line in open(gold)}
+    scored["ALL"]["answer_token_f1_se"] = _se([_kit_f1(a, refs[c["id"]]) for c, a in zip(contexts, answers)])
+    return scored
+
+
+def _kit_f1(pred: str, ref: str) -> float:
+    """The eval kit's own token-F1 (tools/score.py), for the standard error it does not print."""
+    spec = importlib.util.spec_from_file_location("evalkit_score", EVAL / "tools" / "score.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    globals()["_kit_f1"] = mod.f1
+    return mod.f1(pred, ref)
 
 
 def cited_blocks(answer: str) -> list[int]:
@@ -191,6 +224,8 @@ def measure_all(variants: list[Variant], work: Path, data: Data, results: Path, 
         for k in ("heldout_before_e2e", "heldout"):
             if k in train:
                 report["training"][v.name][k] = {x: train[k].get(x) for x in ("retrieval", "answer", "index_chunks")}
+        if v.retrieval:
+            report.setdefault("heldout_retrieval_all", {})[v.name] = heldout_retrieval(v, work, data, smoke)
         log(f"{v.name}: held-out {report['heldout_fixed'][v.name]['token_f1']}, "
             f"sweqa {report['sweqa'][v.name]['ALL'].get('answer_token_f1')} ({report['seconds'][v.name]} s)")
     report["meta"] = {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "torch": torch.__version__,

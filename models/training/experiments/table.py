@@ -31,24 +31,30 @@ def write_table(r: dict, path: Path) -> None:
             continue
         a = sw[key]["ALL"]
         line_hit = a.get("citation_line_hit")
-        lines.append(f"| {label} | {_f(held[key]['token_f1'])} | {_f(held[key]['citation_hit'])} "
-                     f"| {_f(a.get('answer_token_f1'))} | {_f(a.get('citation_file_hit'))} "
+        lines.append(f"| {label} | {_f(held[key]['token_f1'])} ± {_f(held[key]['token_f1_se'])} "
+                     f"| {_f(held[key]['citation_hit'])} "
+                     f"| {_f(a.get('answer_token_f1'))} ± {_f(a.get('answer_token_f1_se'))} "
+                     f"| {_f(a.get('citation_file_hit'))} "
                      f"| {_f(line_hit)} (n={a.get('citation_line_hit_n', '–')}) |")
     lines += ["", "## (b) SCP data mix (compression 16; every other stage identical)", "",
-              "| SCP data | held-out MRR / R@5, warm-up | held-out MRR / R@5, after e2e | answer F1, fixed chunks "
-              "(held-out) | answer F1, top-5 retrieved (held-out) | sweqa token-F1 |",
-              "|---|---:|---:|---:|---:|---:|"]
+              "| SCP data | held-out MRR / R@5, warm-up | held-out MRR / R@5, after e2e | MRR ± se / R@5, all held-out "
+              "questions, after e2e | answer F1, fixed chunks (held-out) | answer F1, top-5 retrieved (held-out) "
+              "| sweqa token-F1 |",
+              "|---|---:|---:|---:|---:|---:|---:|"]
     for key, label in MIXES:
         if key not in held or key not in tr or "heldout" not in tr[key]:
-            lines.append(f"| {label} | not run | | | | |")
+            lines.append(f"| {label} | not run | | | | | |")
             continue
         pre, post = tr[key]["heldout_before_e2e"]["retrieval"], tr[key]["heldout"]["retrieval"]
+        every = r.get("heldout_retrieval_all", {}).get(key, {})
         lines.append(f"| {label} | {_f(pre['mrr'])} / {_f(pre['recall@5'])} | {_f(post['mrr'])} / "
-                     f"{_f(post['recall@5'])} | {_f(held[key]['token_f1'])} "
+                     f"{_f(post['recall@5'])} | {_f(every.get('mrr'))} ± {_f(every.get('mrr_se'))} / "
+                     f"{_f(every.get('recall@5'))} | {_f(held[key]['token_f1'])} "
                      f"| {_f(tr[key]['heldout']['answer']['token_f1_retrieved'])} "
                      f"| {_f(sw[key]['ALL'].get('answer_token_f1'))} |")
     lines += ["", "## Training seconds per variant (1 thread, shared 2-core machine)", "",
               "| variant | stage seconds | load average start / end |", "|---|---|---|"]
     for key, t in tr.items():
-        lines.append(f"| {key} | {t['seconds']} | {t['load_avg_at_start']} / {t['load_avg_at_end']} |")
+        secs = ", ".join(f"{k[:-2]} {v}" for k, v in t["seconds"].items())
+        lines.append(f"| {key} | {secs} | {t['load_avg_at_start']} / {t['load_avg_at_end']} |")
     path.write_text("\n".join(lines) + "\n")

@@ -42,7 +42,7 @@ class Variant:
 
 VARIANTS = [
     Variant("cr16", compression_rate=16, retrieval=True),
-    Variant("raw"),
+    Variant("raw", reader="raw"),
     Variant("cr4", compression_rate=4),
     Variant("cr32", compression_rate=32),
     Variant("mix-s", scp_kinds=("simple",), scp_multi_chunk=True, retrieval=True),

@@ -99,3 +99,16 @@ def test_bm25_and_extractive():
     assert extractive('def f():\n    """Return one.\n\n    Details."""\n    return 1') == "Return one."
     assert extractive("a = 1\n\nb = 2\nc = 3\nd = 4\ne = 5\nf = 6") == "a = 1\nb = 2\nc = 3\nd = 4\ne = 5"
     assert cited_blocks("uses `x` [2] and [1], again [2]; [0] is not a block") == [1, 0]
+
+
+def test_variants_change_one_thing_each():
+    from models.training.experiments.variants import BY_NAME, experiment_config
+    assert BY_NAME["raw"].reader == "raw"
+    assert {n: experiment_config(BY_NAME[n]).model.mem_tokens for n in ("cr4", "cr16", "cr32")} == \
+        {"cr4": 64, "cr16": 16, "cr32": 8}
+    mixes = {n: BY_NAME[n].scp_kinds for n in ("mix-s", "mix-sc", "mix-scp")}
+    assert mixes == {"mix-s": ("simple",), "mix-sc": ("simple", "complex"),
+                     "mix-scp": ("simple", "complex", "paraphrase")}
+    for n, v in BY_NAME.items():
+        if n.startswith("mix"):
+            assert v.scp_multi_chunk and v.compression_rate == 16 and v.reader == "memory"
