@@ -121,7 +121,8 @@ class Engine implements ClaraEngine {
       extraExcludes: options.extraExcludes,
       excludeDirs,
     });
-    this.indexer = new Indexer({ bundle, store, filter, gate: this.gate, extraExcludes: options.extraExcludes ?? [], excludeDirs });
+    this.indexer = new Indexer({ bundle, store, filter, gate: this.gate, extraExcludes: options.extraExcludes ?? [], excludeDirs,
+      onLog: events.onLog });
   }
 
   private report(progress: IndexProgress, listener?: (p: IndexProgress) => void): void {

@@ -81,6 +81,12 @@ describe('secrets never reach the store', () => {
   it('planted keys are absent from every byte of the store; the files are listed as skipped secret patterns', async () => {
     const r = await clara(['index', repo.root, '--json', '--bundle', BUNDLE, '--provider', 'cpu']);
     assert.equal(r.code, 0, r.stderr);
+    // The indexer says where a value was redacted and of what kind, never the value itself.
+    for (const [file, , value] of PASTED) {
+      assert.ok(r.stderr.split('\n').some((line) => line.includes(`${file}: line `) && line.includes('redacted (not indexed)')),
+        `no redaction warning names ${file}:\n${r.stderr}`);
+      assert.ok(!r.stderr.includes(value) && !r.stdout.includes(value), `the value pasted into ${file} was printed`);
+    }
     const storeDir = path.join(repo.root, '.clara');
     assert.ok(grepTree(storeDir, CONTROL).length > 0, 'positive control: an ordinary identifier is found in the store bytes');
     for (const [file, key] of Object.entries(planted)) {

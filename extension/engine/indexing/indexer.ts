@@ -26,6 +26,8 @@ export interface IndexerDeps {
   gate: IndexGate;
   extraExcludes: string[];
   excludeDirs: string[];
+  /** Notable events (a secret value redacted from a file) for the log. */
+  onLog?: (level: 'info' | 'warn' | 'error', message: string) => void;
 }
 
 export interface RunOptions {
@@ -207,6 +209,12 @@ export class Indexer {
         batch.files.push({ ...rec, mtimeMs: file.mtimeMs, size: file.size });
       } else {
         const chunks = await chunkFile(file.path, read.text, this.budget);
+        const redacted = chunks.flatMap((c) => c.redacted);
+        if (redacted.length > 0) {
+          // Where and what kind, never the value: the user learns that a key sits in the source.
+          this.deps.onLog?.('warn', `${file.path}: ${redacted.map((r) => `line ${r.line} ${r.kind}`).join(', ')} ` +
+            `redacted (not indexed)`);
+        }
         batch.files.push({ path: file.path, contentHash: read.contentHash, mtimeMs: file.mtimeMs, size: file.size,
           status: 'indexed', reason: null, chunks: chunks.length });
         batch.replacePaths.push(file.path);

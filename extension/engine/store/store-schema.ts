@@ -4,7 +4,12 @@
  */
 import * as arrow from 'apache-arrow';
 
-export const STORE_SCHEMA_VERSION = 1;
+/**
+ * 2: chunk text is redacted for secret values before compression and the lexical column (chunking/secret-values.ts),
+ * and content_hash hashes the chunk's lines as on disk. Version-1 stores may hold keys pasted into source files, so
+ * they are rebuilt rather than reused.
+ */
+export const STORE_SCHEMA_VERSION = 2;
 
 export const CHUNKS_TABLE = 'chunks';
 export const FILES_TABLE = 'files';
