@@ -1,24 +1,32 @@
 /**
- * The store's share of indexing as the store grows, without the model: batches of 32 one-chunk files (the load
+ * The store's share of indexing as the store grows, without the model: batches of one-chunk files (the load
  * test's shape: every path new, every content new) go through the indexer's store calls — findMemories (the reuse
  * lookup) then commit — with random unit memories of the bundle's width. Per window of rows it reports ms per batch
  * for each call and RSS; at each checkpoint it times flat-cosine search (nearest) and memories() for a few ids.
  *
- *   node --import tsx bench/store-growth.ts [rows=20000] [window=2000] [out.json]
+ *   node --import tsx bench/store-growth.ts [rows=20000] [window=2000] [out.json] [search=1] [compactEvery=0] [batch=32]
+ *
+ * batch: files (= chunks) per commit, or 'grow' for the indexer's growing batches (chunksPerBatch).
+ * compactEvery=N compacts the store every N commits (counted in the commit time).
+ * search=0 leaves search out until the last checkpoint (the load test's shape: nothing searches while indexing).
  *
  * Runs against whatever MemoryStore the tree holds, so the same file measures before and after a change.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CHUNKS_PER_BATCH, chunksPerBatch } from '../extension/engine/indexing/indexer';
 import { MemoryStore, normaliseMemory } from '../extension/engine/store/memory-store';
 import type { ChunkRow, FileRecord } from '../extension/engine/store/store-schema';
 
 const ROWS = Number(process.argv[2] ?? 20_000);
 const WINDOW = Number(process.argv[3] ?? 2_000);
 const OUT = process.argv[4];
+const SEARCH_ALONG = process.argv[5] !== '0';
+const COMPACT_EVERY = Number(process.argv[6] ?? 0);
 const DIM = 16 * 128; // clara-code-tiny: mem_tokens × hidden
-const BATCH = 32;
+const GROW = process.argv[7] === 'grow';
+const BATCH = GROW ? CHUNKS_PER_BATCH : Number(process.argv[7] ?? 32);
 const MiB = 1024 * 1024;
 
 /** Deterministic pseudo-random memories (xorshift), so before/after runs store the same vectors. */
@@ -35,6 +43,17 @@ function memory(): Float32Array {
   return m;
 }
 
+/** RSS split into anonymous memory and mapped file pages (Linux; empty elsewhere). */
+function rssParts(): Record<string, number> {
+  try {
+    const status = readFileSync('/proc/self/status', 'utf8');
+    const kib = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? Number.NaN);
+    return { rssAnonMiB: Math.round(kib('RssAnon') / 1024), rssFileMiB: Math.round(kib('RssFile') / 1024) };
+  } catch {
+    return {};
+  }
+}
+
 function percentile(values: number[], p: number): number {
   const s = [...values].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
@@ -46,10 +65,12 @@ async function main(): Promise<void> {
   const windows: Record<string, number>[] = [];
   let find = 0, commit = 0, batches = 0, windowStart = performance.now(), nextCheckpoint = WINDOW;
   const t = () => performance.now();
-  for (let base = 0; base < ROWS; base += BATCH) {
+  let commits = 0;
+  let windowRows = 0;
+  for (let base = 0, size = BATCH; base < ROWS; base += size, size = GROW ? chunksPerBatch(base) : BATCH) {
     const chunks: ChunkRow[] = [];
     const files: FileRecord[] = [];
-    for (let f = base; f < Math.min(ROWS, base + BATCH); f++) {
+    for (let f = base; f < Math.min(ROWS, base + size); f++) {
       const p = `src/area_${Math.floor(f / 10_000)}/mod_${Math.floor(f / 100)}/file_${f}.py`;
       const hash = `h${f.toString(16).padStart(12, '0')}`;
       const mem = normaliseMemory(memory());
@@ -62,16 +83,25 @@ async function main(): Promise<void> {
     find += t() - t0;
     t0 = t();
     await store.commit({ chunks, files, replacePaths: files.map((f) => f.path), removePaths: [] });
+    commits++;
+    if (COMPACT_EVERY > 0 && commits % COMPACT_EVERY === 0) await store.compact();
     commit += t() - t0;
     batches++;
-    const rows = Math.min(ROWS, base + BATCH);
+    windowRows += Math.min(ROWS, base + size) - base;
+    const rows = Math.min(ROWS, base + size);
     if (rows >= nextCheckpoint || rows === ROWS) {
       nextCheckpoint += WINDOW;
       const wall = t() - windowStart;
       const w: Record<string, number> = {
         rows, findMsPerBatch: Math.round((find / batches) * 10) / 10, commitMsPerBatch: Math.round((commit / batches) * 10) / 10,
-        rowsPerSecond: Math.round((batches * BATCH) / (wall / 1000)), rssMiB: Math.round(process.memoryUsage().rss / MiB),
+        rowsPerSecond: Math.round(windowRows / (wall / 1000)), commits, rssMiB: Math.round(process.memoryUsage().rss / MiB),
+        heapMiB: Math.round(process.memoryUsage().heapUsed / MiB), externalMiB: Math.round(process.memoryUsage().external / MiB),
+        lanceCacheMiB: Math.round(store.cacheBytes() / MiB), ...rssParts(),
       };
+      windows.push(w);
+      console.log(JSON.stringify(w));
+      find = 0; commit = 0; batches = 0; windowRows = 0;
+      if (!SEARCH_ALONG && rows < ROWS) { windowStart = t(); continue; }
       const q = memory();
       const searchMs: number[] = [];
       let ids: string[] = [];
@@ -85,9 +115,8 @@ async function main(): Promise<void> {
       w.searchMsFirst = Math.round(searchMs[0]);
       w.searchMsP50 = Math.round(percentile(searchMs.slice(1), 50));
       w.memoriesMs = Math.round(t() - m0);
-      windows.push(w);
-      console.log(JSON.stringify(w));
-      find = 0; commit = 0; batches = 0; windowStart = t();
+      console.log(JSON.stringify({ rows, searchMsFirst: w.searchMsFirst, searchMsP50: w.searchMsP50, memoriesMs: w.memoriesMs }));
+      windowStart = t();
     }
   }
   const c0 = t();

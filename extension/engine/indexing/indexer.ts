@@ -15,9 +15,21 @@ import type { ChunkRow, FileRecord } from '../store/store-schema';
 import { buildChunkRows } from './chunk-rows';
 import type { IndexGate } from './index-gate';
 
-/** A batch is committed once it holds this many chunks (or FILES_PER_BATCH files). */
+/** A batch is committed once it holds this many chunks (or twice as many files), at first. */
 export const CHUNKS_PER_BATCH = 32;
-const FILES_PER_BATCH = 64;
+/**
+ * Batches grow with what the run has committed, up to this. Each commit is a LanceDB fragment, and LanceDB's memory
+ * grows faster than linearly with a table's fragment count: appending 20,480 rows 32 at a time took the process's
+ * anonymous memory 90 → 182 MiB, 128 at a time 118 → 128 MiB. Growing batches keep a small run's commits (and
+ * progress) fine-grained and a 50,000-chunk run near 250 fragments instead of 1,560. Pause and cancel act between
+ * compressor calls either way; a larger batch costs progress granularity and, on a kill, one batch's work.
+ */
+const MAX_CHUNKS_PER_BATCH = 256;
+
+/** The batch size after `committed` chunks of this run: 32 until 1,024, then 1/32 of what is committed, at most 256. */
+export function chunksPerBatch(committed: number): number {
+  return Math.min(MAX_CHUNKS_PER_BATCH, Math.max(CHUNKS_PER_BATCH, Math.floor(committed / 32)));
+}
 
 export interface IndexerDeps {
   bundle: ModelBundle;
@@ -180,6 +192,7 @@ export class Indexer {
         () => options.onProgress?.({ ...progress }),
       );
     let batch: PendingBatch = { files: [], changed: 0, chunks: [], replacePaths: [] };
+    const chunksBefore = progress.chunksDone;
     const flush = async () => {
       if (batch.files.length === 0) return;
       const { rows, compressed, reused } = await buildChunkRows(this.deps.bundle, this.deps.store, batch.chunks, between);
@@ -221,7 +234,8 @@ export class Indexer {
         batch.chunks.push(...chunks);
         batch.changed++;
       }
-      if (batch.chunks.length >= CHUNKS_PER_BATCH || batch.files.length >= FILES_PER_BATCH) await flush();
+      const limit = chunksPerBatch(progress.chunksDone - chunksBefore);
+      if (batch.chunks.length >= limit || batch.files.length >= 2 * limit) await flush();
     }
     await flush();
   }

@@ -50,7 +50,7 @@ export class MemoryMatrix {
   }
 
   append(row: MatrixRow): void {
-    if (this.rows === this.norms.length) this.resize(Math.ceil(this.rows * 1.5) + 16);
+    if (this.rows === this.norms.length) this.resize(Math.ceil(this.rows * 1.25) + 1024);
     const r = this.rows++;
     const base = r * this.dim;
     this.data.set(row.bits.subarray(row.offset, row.offset + this.dim), base);

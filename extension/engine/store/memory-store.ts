@@ -98,9 +98,13 @@ const STAGING_MARK = '.creating-';
 export const INDEX_CACHE_BYTES = 256 * 1024 * 1024;
 export const METADATA_CACHE_BYTES = 64 * 1024 * 1024;
 
-function connectDb(dir: string): Promise<lancedb.Connection> {
+const sessions = new WeakMap<lancedb.Connection, lancedb.Session>();
+
+async function connectDb(dir: string): Promise<lancedb.Connection> {
   const session = new lancedb.Session(BigInt(INDEX_CACHE_BYTES), BigInt(METADATA_CACHE_BYTES));
-  return lancedb.connect(dir, { readConsistencyInterval: 0 }, session);
+  const db = await lancedb.connect(dir, { readConsistencyInterval: 0 }, session);
+  sessions.set(db, session);
+  return db;
 }
 
 /**
@@ -459,6 +463,11 @@ export class MemoryStore implements MemoryReader {
     if (matrixInSync && this.matrix === matrix) this.matrixVersion = await this.chunks.version();
   }
 
+  /** Bytes in LanceDB's caches for this store (diagnostics: the load test and the store bench report it). */
+  cacheBytes(): number {
+    return Number(sessions.get(this.db)?.sizeBytes() ?? 0);
+  }
+
   async counts(): Promise<{ files: number; chunks: number }> {
     return { files: await this.files.countRows("status = 'indexed'"), chunks: await this.chunks.countRows() };
   }
@@ -497,10 +506,10 @@ export class MemoryStore implements MemoryReader {
   private async loadMatrix(): Promise<MemoryMatrix> {
     // The version is read first: the rows read after it are at least that new, so a later check can only reload.
     const version = await this.chunks.version();
-    const table = await this.chunks.query().select([...META_COLUMNS, 'vector', 'norm']).toArrow();
     const dim = this.identity.dim;
-    const matrix = new MemoryMatrix(dim, table.numRows + 64);
-    for (const batch of table.batches) {
+    const matrix = new MemoryMatrix(dim, (await this.chunks.countRows()) + 64);
+    // Batch by batch: the whole table as one Arrow table would double the memory the load needs.
+    for await (const batch of this.chunks.query().select([...META_COLUMNS, 'vector', 'norm'])) {
       const meta = META_COLUMNS.map((name) => batch.getChild(name) as arrow.Vector);
       const norms = batch.getChild('norm') as arrow.Vector;
       let i = 0;
