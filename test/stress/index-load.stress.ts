@@ -7,8 +7,8 @@
  *
  * Size: CLARA_STRESS_FILES (default 50,000). CLARA_STRESS_BUDGET_S (default 600) is the indexing time the run may
  * use: a calibration run on 1,000 files measures files/s here, and when the full size cannot finish within the budget
- * the largest size that fits (at a quarter of the calibrated rate, since throughput decays as the store grows) is indexed
- * instead — the report says so.
+ * the largest size that fits (at half the calibrated rate, a margin for a busy machine) is indexed instead — the report
+ * says so.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -56,6 +56,8 @@ interface Measured {
   ms: number;
   peakRssMiB: number;
   rssAtQuarterMiB: number[];
+  /** Files per second within each quarter of the run (the first includes the scan). */
+  filesPerSecondByQuarter: number[];
   loop: { p50: number; p99: number; max: number; mean: number };
   maxProgressGapMs: number;
   progressEvents: number;
@@ -67,10 +69,12 @@ async function measuredIndex(worker: WorkerHarness, root: string, storeDir: stri
   const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
   let peakRss = process.memoryUsage().rss;
   const rssAtQuarter: number[] = [];
+  const quarterAt: { ms: number; done: number }[] = [];
   let lastProgress = Date.now();
   let maxGap = 0;
   let events = 0;
   let lastDone = -1;
+  let started = Date.now();
   const off = worker.on((e) => {
     if (e.type !== 'progress') return;
     const now = Date.now();
@@ -80,11 +84,14 @@ async function measuredIndex(worker: WorkerHarness, root: string, storeDir: stri
     assert.ok(e.progress.filesDone >= lastDone || e.progress.phase === 'scanning', 'progress never goes backwards');
     lastDone = e.progress.filesDone;
     const quarter = Math.floor((4 * e.progress.filesDone) / Math.max(1, e.progress.filesTotal));
-    if (e.progress.phase === 'indexing' && quarter > rssAtQuarter.length && quarter <= 4) rssAtQuarter.push(process.memoryUsage().rss / MiB);
+    if (e.progress.phase === 'indexing' && quarter > rssAtQuarter.length && quarter <= 4) {
+      rssAtQuarter.push(process.memoryUsage().rss / MiB);
+      quarterAt.push({ ms: now - started, done: e.progress.filesDone });
+    }
   });
   const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss); }, 250);
   loop.enable();
-  const started = Date.now();
+  started = Date.now();
   const summary = await worker.call<IndexSummary>({ type: 'indexAll' });
   const ms = Date.now() - started;
   loop.disable();
@@ -94,8 +101,12 @@ async function measuredIndex(worker: WorkerHarness, root: string, storeDir: stri
   assert.equal(summary.filesIndexed, expectFiles, 'the index finishes with every file');
   // The histogram holds the whole interval between samples; the delay is what exceeds the 10 ms sampling interval.
   const ns = (v: number) => Math.max(0, Math.round((v / 1e6 - LOOP_RESOLUTION_MS) * 100) / 100);
+  const filesPerSecondByQuarter = quarterAt.map((q, i) => {
+    const prev = i === 0 ? { ms: 0, done: 0 } : quarterAt[i - 1];
+    return Math.round(((q.done - prev.done) / Math.max(1, (q.ms - prev.ms) / 1000)) * 10) / 10;
+  });
   return {
-    summary, ms, peakRssMiB: Math.round(peakRss / MiB), rssAtQuarterMiB: rssAtQuarter.map(Math.round),
+    summary, ms, peakRssMiB: Math.round(peakRss / MiB), rssAtQuarterMiB: rssAtQuarter.map(Math.round), filesPerSecondByQuarter,
     loop: { p50: ns(loop.percentile(50)), p99: ns(loop.percentile(99)), max: ns(loop.max), mean: ns(loop.mean) },
     maxProgressGapMs: maxGap, progressEvents: events,
   };
@@ -115,9 +126,10 @@ describe('load: a large synthetic repository through the engine worker', () => {
     const c = await measuredIndex(w0, calib.dir, calibStore.dir, 1_000);
     await w0.close();
     const rate = 1_000 / (c.ms / 1000);
-    // A quarter of the calibrated rate: throughput decays as the store grows (measured with the shipped bundle:
-    // 217 files/s on the first 1,000 files, 40.7 files/s averaged over 50,000 — which then took 1,229 s, not 600).
-    const fits = Math.floor(rate * BUDGET_S * 0.25);
+    // Half the calibrated rate: throughput no longer decays as the store grows (measured with the shipped bundle: 281.1
+    // files/s on the first 1,000 files, then 50,000 at 557.2 files/s, 528/576/604/599 files/s by quarter), so the
+    // margin is for a machine busier during the run than during calibration, not for the store.
+    const fits = Math.floor(rate * BUDGET_S * 0.5);
     const size = Math.min(WANTED, Math.max(1_000, Math.floor(fits / 1000) * 1000));
     report.calibration = { files: 1_000, ms: c.ms, filesPerSecond: Math.round(rate * 10) / 10 };
     report.size = { wanted: WANTED, budgetSeconds: BUDGET_S, indexed: size, reducedBecause: size < WANTED ? `${WANTED} files at ${rate.toFixed(1)} files/s need ~${Math.round(WANTED / rate)} s, over the ${BUDGET_S} s budget` : null };
@@ -135,7 +147,7 @@ describe('load: a large synthetic repository through the engine worker', () => {
     const filesPerSecond = Math.round((size / (m.ms / 1000)) * 10) / 10;
     report.index = { files: size, generateMs: genMs, ...m, filesPerSecond, chunksPerSecond: Math.round((m.summary.chunksCompressed / (m.ms / 1000)) * 10) / 10 };
     console.log(`[stress] indexed ${size} files (${m.summary.chunksCompressed} chunks) in ${(m.ms / 1000).toFixed(1)} s = ${filesPerSecond} files/s; ` +
-      `peak RSS ${m.peakRssMiB} MiB (at 25/50/75/100%: ${m.rssAtQuarterMiB.join('/')} MiB); main-thread event-loop delay ` +
+      `files/s by quarter ${m.filesPerSecondByQuarter.join('/')}; peak RSS ${m.peakRssMiB} MiB (at 25/50/75/100%: ${m.rssAtQuarterMiB.join('/')} MiB); main-thread event-loop delay ` +
       `p50 ${m.loop.p50} ms, p99 ${m.loop.p99} ms, max ${m.loop.max} ms; ${m.progressEvents} progress events, longest gap ${m.maxProgressGapMs} ms`);
     // Bounded: a hard cap for the whole process (host + worker + ONNX Runtime + LanceDB). RSS does grow with the index
     // (LanceDB caches); the growth per 1,000 files between the first and last quarter is reported, not hidden.
@@ -150,7 +162,7 @@ describe('load: a large synthetic repository through the engine worker', () => {
     assert.equal(state.files, size);
   });
 
-  let questionRss: { warm: number; end: number } | undefined;
+  let questionRss: { along: number[] } | undefined;
 
   it('200 questions back to back and 10 at once: each answer independent of the others (same alone and in the batch)', async () => {
     assert.ok(filesIndexed > 0, 'the index test ran first');
@@ -164,12 +176,17 @@ describe('load: a large synthetic repository through the engine worker', () => {
     const started = Date.now();
     const alone = new Map<string, string>();
     const rssAlong: number[] = [];
+    const rssEvery10: number[] = [];
+    const questionMs: number[] = [];
     for (let i = 0; i < 200; i++) {
       const q = questions[i % questions.length];
+      const q0 = Date.now();
       const a = await ask(q);
+      questionMs.push(Date.now() - q0);
       if (!alone.has(q)) alone.set(q, key(a));
       else assert.equal(key(a), alone.get(q), `the same question answered differently on repeat ${i}`);
       if (i % 50 === 49) rssAlong.push(Math.round(process.memoryUsage().rss / MiB));
+      if (i % 10 === 9) rssEvery10.push(Math.round(process.memoryUsage().rss / MiB));
     }
     const serialMs = Date.now() - started;
     loop.disable();
@@ -180,20 +197,24 @@ describe('load: a large synthetic repository through the engine worker', () => {
     const rssAfterBatch = process.memoryUsage().rss / MiB;
     report.questions = {
       serial: 200, serialMs, perQuestionMs: Math.round(serialMs / 20) / 10, concurrent: 10,
-      rssAfterWarmupMiB: Math.round(rssWarm), rssEndMiB: Math.round(rssEnd), rssAlongMiB: rssAlong, rssAfterBatchMiB: Math.round(rssAfterBatch),
+      rssAfterWarmupMiB: Math.round(rssWarm), rssEndMiB: Math.round(rssEnd), rssAlongMiB: rssAlong, rssEvery10MiB: rssEvery10,
+      questionMsP50: [...questionMs].sort((a, b) => a - b)[100], rssAfterBatchMiB: Math.round(rssAfterBatch),
       loopDelayDuringQuestionsMs: Object.fromEntries(([['p50', loop.percentile(50)], ['p99', loop.percentile(99)], ['max', loop.max]] as const)
         .map(([k, v]) => [k, Math.max(0, Math.round((v / 1e6 - LOOP_RESOLUTION_MS) * 100) / 100)])),
     };
     console.log(`[stress] 200 questions in ${(serialMs / 1000).toFixed(1)} s (${(serialMs / 200).toFixed(0)} ms each); RSS after warm-up ` +
       `${rssWarm.toFixed(0)} MiB, every 50: ${rssAlong.join('/')} MiB, end ${rssEnd.toFixed(0)} MiB, after 10 concurrent ${rssAfterBatch.toFixed(0)} MiB`);
-    questionRss = { warm: rssWarm, end: rssEnd };
+    questionRss = { along: rssAlong };
   });
 
-  it('RSS stays flat across the 200 questions after warm-up (growth under 64 MiB)', {
-    todo: 'open gap: RSS grows with questions on a large index — measured 901 → 1,091 MiB over 200 questions at 13k chunks in the worker; in-process with forced GC the JS heap stays flat (19 MiB) while RSS grows, so the growth is native (LanceDB scan path / allocator), see docs/RELIABILITY.md',
-  }, () => {
+  // Flat: RSS after question 200 minus RSS after question 100 (the first 100 after the 20 warm-up questions settle the
+  // allocator, and the first question reads search's copy of the index) under 32 MiB. While search scanned the LanceDB
+  // table, RSS grew 901 → 1,091 MiB over 200 questions at 13k chunks; with the in-memory copy, at 50k chunks it read
+  // 1,271/1,270/1,271/1,244 MiB after 50/100/150/200 questions.
+  it('RSS stays flat across questions: the last 100 of 200 add under 32 MiB', () => {
     assert.ok(questionRss, 'the question test ran');
-    assert.ok(questionRss.end - questionRss.warm < 64, `RSS grew ${(questionRss.end - questionRss.warm).toFixed(0)} MiB over 200 questions`);
+    const [, atHundred, , atTwoHundred] = questionRss.along;
+    report.questionRssGrowthLast100MiB = atTwoHundred - atHundred;
+    assert.ok(atTwoHundred - atHundred < 32, `RSS grew ${atTwoHundred - atHundred} MiB over questions 100..200 (${questionRss.along.join('/')} MiB)`);
   });
 });
-
