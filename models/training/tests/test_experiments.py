@@ -68,7 +68,8 @@ def small_setup():
     cfg = tiny()
     cfg.model.vocab_size, cfg.model.enc_dim, cfg.model.gen_dim = 300, 32, 32
     cfg.scp.steps, cfg.scp.batch_size = 1, 4
-    docs = [bpe.encode(tok, "def add(a, b):\n    return a + b\n"), bpe.encode(tok, "def twice(x):\n    return add(x, x)\n")]
+    docs = [bpe.encode(tok, "def add(a, b):\n    return a + b\n"),
+            bpe.encode(tok, "def twice(x):\n    return add(x, x)\n")]
     complex_ = Sample("complex", "python", "What calls `add`?", "`twice` [#1] calls `add` [#0]", [0, 1])
     simple = Sample("simple", "python", "What does `add` return?", "`a + b` [#0]", [0])
     return tok, cfg, docs, complex_, simple
