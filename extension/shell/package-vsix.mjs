@@ -27,7 +27,7 @@ const TARGETS = {
 };
 const ORT_BIN = 'node_modules/onnxruntime-node/bin/napi-v6';
 /** What the VSIX holds besides node_modules (.vscodeignore then filters inside them). */
-const TOP_LEVEL = ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'dist', 'media', 'models'];
+const TOP_LEVEL = ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'dist', 'media'];
 
 const root = process.cwd();
 const args = process.argv.slice(2);
@@ -97,25 +97,26 @@ function linkTree(src, dest) {
 mkdirSync(path.join(root, '.cache', 'vsix'), { recursive: true });
 const stage = mkdtempSync(path.join(root, '.cache', 'vsix', `${target}-`));
 for (const entry of TOP_LEVEL) if (existsSync(entry)) linkTree(path.join(root, entry), path.join(stage, entry));
+// Only the bundle models/default.json names ships; other bundles (a larger one being evaluated) and the training
+// pipeline with its run folders stay in the repository and are never staged (other bundles can be used through
+// clara.modelPath).
+const defaultBundle = existsSync('models/default.json') ? JSON.parse(readFileSync('models/default.json', 'utf8')).bundle : null;
+if (defaultBundle) {
+  mkdirSync(path.join(stage, 'models'), { recursive: true });
+  linkTree(path.join(root, 'models', 'default.json'), path.join(stage, 'models', 'default.json'));
+  linkTree(path.join(root, 'models', defaultBundle), path.join(stage, 'models', defaultBundle));
+}
 const packages = runtimeClosure([spec.lancedb]);
 for (const dir of packages) linkTree(dir, path.join(stage, path.relative(root, dir)));
 
 const otherOrt = [...new Set(Object.values(TARGETS).map((t) => t.ort))].filter((o) => o !== spec.ort);
 const otherLance = Object.values(TARGETS).map((t) => t.lancedb).filter((l) => l !== spec.lancedb);
-// Only the bundle models/default.json names ships; other bundles (a larger one being evaluated) stay in the repository
-// and can be used through clara.modelPath.
-const defaultBundle = existsSync('models/default.json') ? JSON.parse(readFileSync('models/default.json', 'utf8')).bundle : null;
-const otherBundles = existsSync('models')
-  ? readdirSync('models', { withFileTypes: true }).filter((d) => d.isDirectory() && d.name !== 'training' && d.name !== defaultBundle)
-    .map((d) => d.name)
-  : [];
 const ignoreFile = path.join(stage, '.vscodeignore');
 writeFileSync(ignoreFile, [
   readFileSync('.vscodeignore', 'utf8'),
   `# added by package-vsix.mjs for ${target}`,
   ...otherOrt.map((o) => `${ORT_BIN}/${o}/**`),
   ...otherLance.map((l) => `node_modules/${l}/**`),
-  ...otherBundles.map((b) => `models/${b}/**`),
 ].join('\n') + '\n');
 
 const out = path.resolve(outArg ?? path.join(root, `clara-code-${target}.vsix`));
