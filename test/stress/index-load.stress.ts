@@ -162,7 +162,7 @@ describe('load: a large synthetic repository through the engine worker', () => {
     assert.equal(state.files, size);
   });
 
-  let questionRss: { along: number[] } | undefined;
+  let questionRss: { warm: number; every10: number[] } | undefined;
 
   it('200 questions back to back and 10 at once: each answer independent of the others (same alone and in the batch)', async () => {
     assert.ok(filesIndexed > 0, 'the index test ran first');
@@ -204,17 +204,18 @@ describe('load: a large synthetic repository through the engine worker', () => {
     };
     console.log(`[stress] 200 questions in ${(serialMs / 1000).toFixed(1)} s (${(serialMs / 200).toFixed(0)} ms each); RSS after warm-up ` +
       `${rssWarm.toFixed(0)} MiB, every 50: ${rssAlong.join('/')} MiB, end ${rssEnd.toFixed(0)} MiB, after 10 concurrent ${rssAfterBatch.toFixed(0)} MiB`);
-    questionRss = { along: rssAlong };
+    questionRss = { warm: rssWarm, every10: rssEvery10 };
   });
 
-  // Flat: RSS after question 200 minus RSS after question 100 (the first 100 after the 20 warm-up questions settle the
-  // allocator, and the first question reads search's copy of the index) under 32 MiB. While search scanned the LanceDB
-  // table, RSS grew 901 → 1,091 MiB over 200 questions at 13k chunks; with the in-memory copy, at 50k chunks it read
-  // 1,271/1,270/1,271/1,244 MiB after 50/100/150/200 questions.
-  it('RSS stays flat across questions: the last 100 of 200 add under 32 MiB', () => {
+  // Flat: no RSS sample taken every 10 of the 200 questions exceeds the RSS after the 20 warm-up questions (which read
+  // search's copy of the index) by 32 MiB or more. Measured at 50k chunks with the in-memory copy: at most 1 MiB above
+  // it (1,270 → 1,244 MiB at the end). While search scanned the LanceDB table, the same run rose up to 111 MiB above
+  // it (2,399 → 2,510 MiB) and, at 13k chunks, 190 MiB (901 → 1,091 MiB). 32 MiB leaves room for V8's young generation
+  // and allocator noise, not for memory that grows with questions.
+  it('RSS stays flat across questions: no sample of 200 is 32 MiB or more above the RSS after warm-up', () => {
     assert.ok(questionRss, 'the question test ran');
-    const [, atHundred, , atTwoHundred] = questionRss.along;
-    report.questionRssGrowthLast100MiB = atTwoHundred - atHundred;
-    assert.ok(atTwoHundred - atHundred < 32, `RSS grew ${atTwoHundred - atHundred} MiB over questions 100..200 (${questionRss.along.join('/')} MiB)`);
+    const excess = Math.max(...questionRss.every10) - questionRss.warm;
+    report.questionRssMaxExcessMiB = Math.round(excess);
+    assert.ok(excess < 32, `RSS rose ${excess.toFixed(0)} MiB above ${questionRss.warm.toFixed(0)} MiB during 200 questions (${questionRss.every10.join('/')} MiB every 10)`);
   });
 });
