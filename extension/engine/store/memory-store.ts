@@ -91,20 +91,16 @@ export function normaliseMemory(memory: Float32Array): StoredMemory {
 const STAGING_MARK = '.creating-';
 
 /**
- * LanceDB's caches, per store. Its defaults (6 GiB for indices, 1 GiB for file metadata) let a long-lived process
- * grow with every fragment and version it has read; these bounds hold the BM25 index of a large workspace and the
- * metadata of its recent versions.
+ * Upper bounds for LanceDB's caches, per store: its defaults (6 GiB for indices, 1 GiB for file metadata) are more
+ * than an editor's extension host should ever give it. The growth measured while indexing did not come from these
+ * caches (a session of 1 MiB grew the same); it follows the fragment count, see the indexer's batch sizes.
  */
-export const INDEX_CACHE_BYTES = 256 * 1024 * 1024;
-export const METADATA_CACHE_BYTES = 64 * 1024 * 1024;
+const INDEX_CACHE_BYTES = 256 * 1024 * 1024;
+const METADATA_CACHE_BYTES = 64 * 1024 * 1024;
 
-const sessions = new WeakMap<lancedb.Connection, lancedb.Session>();
-
-async function connectDb(dir: string): Promise<lancedb.Connection> {
+function connectDb(dir: string): Promise<lancedb.Connection> {
   const session = new lancedb.Session(BigInt(INDEX_CACHE_BYTES), BigInt(METADATA_CACHE_BYTES));
-  const db = await lancedb.connect(dir, { readConsistencyInterval: 0 }, session);
-  sessions.set(db, session);
-  return db;
+  return lancedb.connect(dir, { readConsistencyInterval: 0 }, session);
 }
 
 /**
@@ -461,11 +457,6 @@ export class MemoryStore implements MemoryReader {
     }
     if (knownInSync && this.known) this.known.versions = await this.versions();
     if (matrixInSync && this.matrix === matrix) this.matrixVersion = await this.chunks.version();
-  }
-
-  /** Bytes in LanceDB's caches for this store (diagnostics: the load test and the store bench report it). */
-  cacheBytes(): number {
-    return Number(sessions.get(this.db)?.sizeBytes() ?? 0);
   }
 
   async counts(): Promise<{ files: number; chunks: number }> {
