@@ -59,11 +59,12 @@ def write_table(r: dict, path: Path) -> None:
     lines += ["", "## (b) SCP data mix (compression 16; every other stage identical)", "",
               "| SCP data | MRR / R@5, all held-out questions, after e2e | MRR, pipeline's held-out set, warm-up "
               "| MRR, pipeline's held-out set, after e2e | answer F1, fixed chunks (held-out) "
-              "| answer F1, top-5 retrieved (pipeline's held-out set) | sweqa token-F1 |",
-              "|---|---:|---:|---:|---:|---:|---:|"]
+              "| answer F1, fixed chunks, complex (two-chunk) questions only | answer F1, top-5 retrieved (pipeline's "
+              "held-out set) | sweqa token-F1 |",
+              "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for key, label in MIXES:
         if key not in held or "heldout" not in tr.get(key, {}):
-            lines.append(f"| {label} | not run | | | | | |")
+            lines.append(f"| {label} | not run | | | | | | |")
             continue
         lines.append(
             f"| {label} | {_cell(every, key, lambda x: x['mrr'], lambda x: x['mrr_se'])} ; "
@@ -71,6 +72,8 @@ def write_table(r: dict, path: Path) -> None:
             f"| {_cell(tr, key, lambda x: x['heldout_before_e2e']['retrieval']['mrr'])} "
             f"| {_cell(tr, key, lambda x: x['heldout']['retrieval']['mrr'])} "
             f"| {_cell(held, key, lambda x: x['token_f1'], lambda x: x['token_f1_se'])} "
+            f"| {_cell(held, key, lambda x: x['by_kind'].get('complex', {}).get('token_f1'))} "
+            f"(n={held[key]['by_kind'].get('complex', {}).get('n', 0)}) "
             f"| {_cell(tr, key, lambda x: x['heldout']['answer']['token_f1_retrieved'])} "
             f"| {_cell(sw, key, lambda x: x['ALL'].get('answer_token_f1'))} |")
     lines += ["", "## Training seconds per variant (1 thread, shared 2-core machine)", "",
