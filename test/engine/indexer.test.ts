@@ -189,6 +189,26 @@ describe('indexer: incremental equals fresh', () => {
     await assertEqualsFresh(engine, repo);
   });
 
+  it('a folder that appeared is walked whole, even when no event came for the files in it', async () => {
+    const repo = repoOf(MULTI_LANGUAGE_PROJECT);
+    const engine = await engineFor(repo);
+    await engine.index();
+    // A branch switch or a move: a new folder tree, of which the watcher reported only the folder itself.
+    repo.write('pkg/feature/api.py', 'def create_order(items):\n    return len(items)\n');
+    repo.write('pkg/feature/deep/model.ts', 'export class Order {\n  total = 0;\n}\n');
+    repo.write('pkg/feature/.env', 'TOKEN=1\n');
+    repo.write('pkg/feature/node_modules/dep/index.js', 'module.exports = 1;\n');
+    const summary = await engine.indexPaths(['pkg']);
+    assert.equal(summary.filesIndexed, 2);
+    const paths = new Set((await engine.store.allChunks()).map((c) => c.path));
+    assert.ok(paths.has('pkg/feature/api.py') && paths.has('pkg/feature/deep/model.ts'), [...paths].join(', '));
+    const skipped = (await engine.state()).skipped.map((s) => s.path);
+    assert.ok(skipped.includes('pkg/feature/.env') && skipped.includes('pkg/feature/node_modules/'), skipped.join(', '));
+    // Reported again (a second event for the same folder): nothing to do.
+    assert.equal((await engine.indexPaths(['pkg', 'pkg/feature/api.py'])).filesIndexed, 0);
+    await assertEqualsFresh(engine, repo);
+  });
+
   it('handles paths with quotes, spaces and non-ASCII characters through every store filter', async () => {
     const odd = "docs/it's a \"test\" – ünïcode.md";
     const repo = repoOf({ [odd]: '# Notes\n\nRelease checklist for the café team.\n', 'src/app.ts': 'export const app = 1;\n' });

@@ -99,14 +99,19 @@ export class WorkspaceFilter {
   }
 }
 
-export async function scanWorkspace(options: DiscoveryOptions): Promise<ScanResult> {
+/**
+ * Walks the workspace — or, with `startRel`, one folder of it (a folder the watcher saw appear), whose ancestors the
+ * caller has checked — and returns the candidate files and every skipped entry with its reason.
+ */
+export async function scanWorkspace(options: DiscoveryOptions, startRel = ''): Promise<ScanResult> {
   const filter = new WorkspaceFilter(options);
   const files: CandidateFile[] = [];
   const skipped: SkippedFile[] = [];
   const rootReal = await realpath(filter.root);
   const visited = new Set<string>([rootReal]);
+  if (startRel) visited.add(await realpath(path.join(filter.root, startRel)).catch(() => path.join(filter.root, startRel)));
   // An explicit stack rather than recursion: a deep tree cannot overflow the call stack.
-  const stack: string[] = [''];
+  const stack: string[] = [startRel];
   while (stack.length > 0) {
     const dirRel = stack.pop() as string;
     const dirAbs = path.join(filter.root, dirRel);

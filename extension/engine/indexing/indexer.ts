@@ -4,12 +4,13 @@
  * without reading them; a changed mtime with the same bytes only refreshes the file record. Pause, typing and
  * cancel act between batches and between compressor calls; a cancelled batch is simply not committed.
  */
+import * as path from 'node:path';
 import type { IndexProgress, IndexSummary, SkippedFile } from '../engine-api';
 import type { ModelBundle } from '../engine-parts';
 import { type ChunkBudget, chunkFile } from '../chunking/chunk-file';
 import { isRuleFile } from '../discovery/ignore-rules';
 import { readSource } from '../discovery/read-source';
-import { type CandidateFile, scanWorkspace, WorkspaceFilter } from '../discovery/scan-workspace';
+import { type CandidateFile, type ScanResult, scanWorkspace, WorkspaceFilter } from '../discovery/scan-workspace';
 import type { MemoryStore } from '../store/memory-store';
 import type { ChunkRow, FileRecord } from '../store/store-schema';
 import { buildChunkRows } from './chunk-rows';
@@ -134,9 +135,13 @@ export class Indexer {
     const removed = new Set<string>();
     const skippedRecords: FileRecord[] = [];
     const replaceSkipped: string[] = [];
+    const folders: string[] = [];
     for (const rel of [...new Set(relPaths)]) {
       const verdict = await this.deps.filter.classify(rel);
-      if (verdict === 'directory') continue;
+      if (verdict === 'directory') {
+        folders.push(rel);
+        continue;
+      }
       if (verdict === 'missing') {
         // A deleted file, or a deleted folder: everything recorded under it goes.
         for (const p of records.keys()) if (p === rel || p.startsWith(`${rel}/`) || p === `${rel}/`) removed.add(p);
@@ -147,6 +152,32 @@ export class Indexer {
         if (rec?.status === 'skipped' && rec.reason === verdict.reason) continue;
         if (rec?.status === 'indexed') replaceSkipped.push(rel);
         skippedRecords.push(skipRecord(verdict));
+        summary.filesSkipped++;
+      }
+    }
+    // A folder that appeared (a branch switch, a move, an unpacked archive) is walked here rather than trusted to
+    // the watcher's per-file events: a file written into a folder before its watch is set up raises no event.
+    // Files already recorded with the same mtime and size are not read again.
+    const queued = new Set(toRead.map((f) => f.path));
+    const skippedPaths = new Set(skippedRecords.map((r) => r.path));
+    for (const folder of folders) {
+      const reason = this.deps.filter.dirReason(folder, path.join(this.deps.filter.root, folder));
+      const scan: ScanResult = reason ? { files: [], skipped: [{ path: `${folder}/`, reason }] } : await scanWorkspace({
+        root: this.deps.filter.root, maxFileSizeBytes: this.deps.filter.maxFileSizeBytes,
+        extraExcludes: this.deps.extraExcludes, excludeDirs: this.deps.excludeDirs,
+      }, folder);
+      for (const file of scan.files) {
+        const rec = records.get(file.path);
+        if (queued.has(file.path) || (rec?.status === 'indexed' && rec.mtimeMs === file.mtimeMs && rec.size === file.size)) continue;
+        queued.add(file.path);
+        toRead.push(file);
+      }
+      for (const s of scan.skipped) {
+        const rec = records.get(s.path);
+        if (skippedPaths.has(s.path) || (rec?.status === 'skipped' && rec.reason === s.reason)) continue;
+        if (rec?.status === 'indexed') replaceSkipped.push(s.path);
+        skippedPaths.add(s.path);
+        skippedRecords.push(skipRecord(s));
         summary.filesSkipped++;
       }
     }
