@@ -74,7 +74,7 @@ export function renderBenchMarkdown(r: BenchResult, plot: string): string {
     '## Side by side on the same chunks', '',
     `Encoder rates on an evenly spread sample of each corpus's chunks (the product's compressor on its exact input text; ` +
       'the MiniLM-L6-shaped encoder — 6 layers, 384 wide, 12 heads, random weights, ONNX through transformers.js, mean-pooled — ' +
-      `on the chunk's code). Product batch = ${r.corpora[0]?.encoders.productBatch ?? '?'} (the indexer's COMPRESS_BATCH).`, '',
+      `on the chunk's code). CLaRa b=N = the indexer's calls of ${r.corpora[0]?.encoders.productBatch ?? '?'} chunks (COMPRESS_BATCH), each chunk compressed in its own session run so that its memory depends on its text alone.`, '',
     '| corpus | sample | CLaRa compressor b=1 chunks/s | CLaRa b=N | MiniLM b=1 (Continue-style) | MiniLM b=N | ratio CLaRa b=N / MiniLM b=1 | ratio at b=N |',
     '|---|---:|---:|---:|---:|---:|---:|---:|',
     ...r.corpora.map((c) => {
@@ -101,7 +101,7 @@ export function renderBenchMarkdown(r: BenchResult, plot: string): string {
       `${f((100 * c.encoders.product.batchN.chunksPerSec) / (a.peak_fp32_flops / a.flops_per_chunk))}% | ` +
       `${f((100 * c.encoders.product.batchN.chunksPerSec) / (a.peak_int8_ops / a.flops_per_chunk))}% | ${f(c.index.chunksPerSec)} |`),
     '',
-    'Real chunks are shorter than the full token budget (the encoder pads a batch only to its longest), so the measured ' +
+    'Real chunks are shorter than the full token budget (each is compressed at its own length), so the measured ' +
       'rate can exceed a bound computed at full length.', '',
     `## Growth`, '', `![growth](${plot})`, '',
   ];
