@@ -8,23 +8,15 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chunkFile } from '../../extension/engine/chunking/chunk-file';
 import type { ModelBundle } from '../../extension/engine/engine-parts';
-import { buildChunkRows } from '../../extension/engine/indexing/chunk-rows';
 import { loadBundle } from '../../extension/engine/model/load-bundle';
 import { chunkLexicalText, identifierParts } from '../../extension/engine/store/lexical-terms';
 import { MemoryStore } from '../../extension/engine/store/memory-store';
-import type { ChunkRow, FileRecord } from '../../extension/engine/store/store-schema';
 import { acquireWriterLock, LOCK_FILE, tryAcquireWriterLock } from '../../extension/engine/store/writer-lock';
 import { bundleUnderTest } from '../bundle/bundle-under-test';
 import { tempDir } from '../fixtures/fixture-repo';
+import { rowsFor as rowsForSources, SOURCES, storeIdentity } from './store-fixture';
 
-const SOURCES: Record<string, string> = {
-  'src/cart.py': 'def add_to_cart(cart, item):\n    cart.append(item)\n    return len(cart)\n',
-  'src/auth.ts': 'export function verifyPasswordHash(password: string, hash: string): boolean {\n  return hash === password;\n}\n',
-  'src/math.go': 'package math\n\nfunc GreatestCommonDivisor(a, b int) int {\n\tfor b != 0 {\n\t\ta, b = b, a%b\n\t}\n\treturn a\n}\n',
-  'src/http_client.rs': 'pub fn fetch_with_retry(url: &str, attempts: u32) -> Result<String, String> {\n    Err(url.to_string())\n}\n',
-};
 
 let bundle: ModelBundle;
 const cleanups: Array<() => void> = [];
@@ -37,21 +29,11 @@ after(async () => {
 });
 
 function identity() {
-  return { modelVersion: bundle.manifest.version, dim: bundle.manifest.mem_tokens * bundle.manifest.hidden };
+  return storeIdentity(bundle);
 }
 
-async function rowsFor(sources: Record<string, string>, store: MemoryStore): Promise<{ rows: ChunkRow[]; files: FileRecord[]; compressed: number; reused: number }> {
-  const chunks = [];
-  const files: FileRecord[] = [];
-  for (const [p, text] of Object.entries(sources)) {
-    const fileChunks = await chunkFile(p, text, {
-      tokenizer: bundle.tokenizer, docTemplate: bundle.manifest.doc_template, docMaxTokens: bundle.manifest.doc_max_tokens,
-    });
-    chunks.push(...fileChunks);
-    files.push({ path: p, contentHash: `h-${p}`, mtimeMs: 1, size: text.length, status: 'indexed', reason: null, chunks: fileChunks.length });
-  }
-  const { rows, compressed, reused } = await buildChunkRows(bundle, store, chunks, async () => {});
-  return { rows, files, compressed, reused };
+function rowsFor(sources: Record<string, string>, store: MemoryStore) {
+  return rowsForSources(bundle, sources, store);
 }
 
 function cosine(a: Float32Array, b: Float32Array): number {
