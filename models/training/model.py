@@ -99,26 +99,31 @@ class Generator(nn.Module):
         # memory (B, M, d_enc), input_ids (B, S), past[i] = (k, v) each (B, H, P, hd)
         # -> logits (B, S, V), present list of (B, H, P+M+S, hd)
         B, M, _ = memory.shape
-        S = input_ids.shape[1]
         P = past[0][0].shape[2] if past else 0
         dev = input_ids.device
         blk_ids = torch.div(torch.arange(M, device=dev), self.mem_tokens, rounding_mode="floor")
         mem = self.proj(memory) + self.block_emb(blk_ids)
         x = torch.cat([mem.to(self.tok.weight.dtype), self.tok(input_ids)], dim=1)  # (B, M+S, d)
-        N = M + S
-        qpos = torch.arange(N, device=dev) + P
+        x, present = self.decode(x, past, P)
+        h = self.norm(x[:, M:])
+        if return_hidden:  # training applies the (vocab-sized, costly) head only where a label is
+            return h, present
+        return self.head(h), present
+
+    def decode(self, x: torch.Tensor, past: list[tuple[torch.Tensor, torch.Tensor]] | None, P: int):
+        """Positions P.. added to the embedded sequence x (B, N, d), then the causal blocks over the cache:
+        -> hidden states (B, N, d) and the present (k, v) of every layer."""
+        N = x.shape[1]
+        qpos = torch.arange(N, device=x.device) + P
         x = x + self.pos(qpos)
-        kpos = torch.arange(P + N, device=dev)
+        kpos = torch.arange(P + N, device=x.device)
         bias = (kpos.view(1, -1) > qpos.view(-1, 1)).to(x.dtype) * NEG  # (N, P+N) causal
         present = []
         for i, blk in enumerate(self.blocks):
             pk, pv = past[i] if past else (None, None)
             x, k, v = blk(x, bias, pk, pv)
             present.append((k, v))
-        h = self.norm(x[:, M:])
-        if return_hidden:  # training applies the (vocab-sized, costly) head only where a label is
-            return h, present
-        return self.head(h), present
+        return x, present
 
 
 def _init(m: nn.Module) -> None:

@@ -16,7 +16,7 @@ from tokenizers import Tokenizer
 
 from .. import batches as B
 from ..config import TrainConfig
-from ..model import NEG, Generator
+from ..model import Generator
 from ..synth_python import Sample
 from ..train import Models, Stage, autocast
 
@@ -27,22 +27,12 @@ class RawReader(Generator):
 
     def forward(self, memory, input_ids, past=None, return_hidden: bool = False, block_ids=None):
         # memory (B, 0, d) always (the text is in input_ids); input_ids (B, S); block_ids (B, S), -1 = not a block
-        S = input_ids.shape[1]
         P = past[0][0].shape[2] if past else 0
-        dev = input_ids.device
         x = self.tok(input_ids)  # (B, S, d)
         if block_ids is not None:
             blk = self.block_emb(block_ids.clamp(min=0)) * (block_ids >= 0).unsqueeze(-1).to(x.dtype)
             x = x + blk
-        qpos = torch.arange(S, device=dev) + P
-        x = x + self.pos(qpos)
-        kpos = torch.arange(P + S, device=dev)
-        bias = (kpos.view(1, -1) > qpos.view(-1, 1)).to(x.dtype) * NEG  # (S, P+S) causal
-        present = []
-        for i, blk_layer in enumerate(self.blocks):
-            pk, pv = past[i] if past else (None, None)
-            x, k, v = blk_layer(x, bias, pk, pv)
-            present.append((k, v))
+        x, present = self.decode(x, past, P)
         h = self.norm(x)
         if return_hidden:
             return h, present
