@@ -39,7 +39,7 @@ async function main(): Promise<void> {
   const manifest = JSON.parse(readFileSync(file, 'utf8'));
   manifest.retrieval.fusion = result.weights;
   manifest.retrieval.fusion_calibration = {
-    method: 'weighted reciprocal-rank fusion (k 60, pools of 50) scored by chunk MRR on the training run\'s held-out ' +
+    method: 'weighted reciprocal-rank fusion (k 60) of the product\'s own candidate lists at its default top-k (pools of 20) scored by chunk MRR on the training run\'s held-out ' +
       'synthesized questions, indexed through the product; the memory weight with the best MRR (lexical weight 1)',
     date: new Date().toISOString(),
     questions: result.questions,

@@ -2,18 +2,17 @@
  * Measures how much a bundle's memory ranking should count against the store's lexical ranking, on the training run's
  * own held-out questions (never on ../shared/eval): the run's chunks are written back to files at their original
  * lines, indexed by the product's indexer into a real store, and every held-out question is ranked by memory and by
- * the lexical index; weighted reciprocal-rank fusion is then scored for each memory weight on a grid (lexical weight
- * 1), and the weight with the best MRR is chosen. The result goes into the bundle's manifest (`retrieval.fusion`).
+ * the lexical index exactly as retrieve() ranks them for fusion (candidateLists at the default top-k); weighted
+ * reciprocal-rank fusion of the two lists is then scored by MRR over the whole fused list for each memory weight on a
+ * grid (lexical weight 1), and the weight with the best MRR is chosen. The result goes into the bundle's manifest (`retrieval.fusion`).
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { openEngine } from '../clara-engine';
+import { DEFAULT_TOP_K, openEngine } from '../clara-engine';
 import type { FusionWeights } from '../model/bundle-manifest';
 import { reciprocalRankFusion } from '../retrieval/rank-fusion';
-import { retrieve } from '../retrieval/retrieve';
+import { candidateLists } from '../retrieval/retrieve';
 
-/** Chunks ranked per list, as retrieve() pools them for fusion at the default top-k. */
-const POOL = 50;
 /** Memory weights tried (lexical weight 1); Infinity stands for "memory alone". */
 export const MEMORY_WEIGHT_GRID = [0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, Infinity];
 
@@ -129,10 +128,10 @@ export async function calibrateFusion(options: {
       const gold = s.chunks.map((id) => byId.get(id)).filter((c): c is RunChunk => c !== undefined)
         .map((c) => ({ path: fileOf(c), startLine: c.start_line, endLine: c.end_line }));
       if (gold.length === 0) continue;
-      const memory = await retrieve(bundle, store, s.question, { topK: POOL, lexicalFusion: false });
-      const lexical = await store.lexical(s.question, POOL);
-      for (const h of [...memory.map((m) => ({ id: m.chunkId, ...m })), ...lexical]) spans.set(h.id, h);
-      lists.push({ memory: memory.map((m) => m.chunkId), lexical: lexical.map((l) => l.id), gold });
+      // The very lists the product fuses at its default top-k: same question cut, same pools.
+      const { nearest, lexical } = await candidateLists(bundle, store, s.question, DEFAULT_TOP_K);
+      for (const h of [...nearest, ...lexical]) spans.set(h.id, h);
+      lists.push({ memory: nearest.map((m) => m.id), lexical: lexical.map((l) => l.id), gold });
     }
     const rank = (ids: string[], gold: Span[]) => firstHit(ids.map((id) => spans.get(id)!), gold);
     const scores = MEMORY_WEIGHT_GRID.map((w) => {
@@ -140,7 +139,7 @@ export async function calibrateFusion(options: {
         const fused = Number.isFinite(w)
           ? reciprocalRankFusion([{ ids: l.memory, weight: w }, { ids: l.lexical, weight: 1 }]).map((f) => f.id)
           : l.memory;
-        return rank(fused.slice(0, POOL), l.gold);
+        return rank(fused, l.gold);
       });
       return { memoryWeight: w, ...summarise(ranks) };
     });

@@ -15,6 +15,22 @@ function candidatePool(topK: number): number {
   return Math.max(20, topK * 4);
 }
 
+export interface CandidateLists {
+  queryMemory: Float32Array;
+  /** Best first, `candidatePool(topK)` each. */
+  nearest: ScoredChunk[];
+  lexical: ScoredChunk[];
+}
+
+/** The two rankings fusion merges for a top-k search: the question cut to the query budget, then both pools. */
+export async function candidateLists(bundle: ModelBundle, store: MemoryReader, question: string, topK: number): Promise<CandidateLists> {
+  question = cutQuestion(bundle.tokenizer, question, bundle.manifest.query_max_tokens);
+  const [queryMemory] = await bundle.query.encode([question]);
+  const pool = candidatePool(topK);
+  const [nearest, lexical] = await Promise.all([store.nearest(queryMemory, pool), store.lexical(question, pool)]);
+  return { queryMemory, nearest, lexical };
+}
+
 export async function retrieve(
   bundle: ModelBundle,
   store: MemoryReader,
@@ -22,15 +38,13 @@ export async function retrieve(
   options: { topK: number; lexicalFusion: boolean },
 ): Promise<SearchHit[]> {
   const topK = Math.max(1, Math.floor(options.topK));
-  question = cutQuestion(bundle.tokenizer, question, bundle.manifest.query_max_tokens);
-  const [queryMemory] = await bundle.query.encode([question]);
   if (!options.lexicalFusion) {
+    const [queryMemory] = await bundle.query.encode([cutQuestion(bundle.tokenizer, question, bundle.manifest.query_max_tokens)]);
     const nearest = await store.nearest(queryMemory, topK);
     return nearest.slice(0, topK).map((c, i) => toHit(c, i + 1, c.score, c.score));
   }
 
-  const pool = candidatePool(topK);
-  const [nearest, lexical] = await Promise.all([store.nearest(queryMemory, pool), store.lexical(question, pool)]);
+  const { queryMemory, nearest, lexical } = await candidateLists(bundle, store, question, topK);
   const byId = new Map<string, ScoredChunk>();
   const memoryScore = new Map<string, number>();
   for (const c of nearest) { byId.set(c.id, c); memoryScore.set(c.id, c.score); }
