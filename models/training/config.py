@@ -61,6 +61,9 @@ class TrainConfig:
     align: StageConfig          # query reasoner warm-up: contrastive over the whole cached index (synthesis labels)
     e2e: StageConfig            # frozen compressor, query reasoner + generator through straight-through top-k
     mse_lambda: float = 0.1
+    # Weight of the in-batch InfoNCE term added to SCP (0 = CLaRa's CE + lambda*MSE only; see train.scp). 1.0 was
+    # measured best of {0, 1, 3} on tiny's held-out retrieval (docs/MODEL.md, "Discriminative memories").
+    scp_contrastive: float = 1.0
     align_temperature: float = 0.05
     e2e_query_lr_scale: float = 0.1
     topk_tau: float = 0.02

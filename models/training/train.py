@@ -166,8 +166,35 @@ def scp(models: Models, samples: list[Sample], doc_ids: list[list[int]], tok: To
                 g_mse = F.mse_loss(mem.float().mean(1), tok_mean.float())
             w = len(group) / len(batch)
             ce, mse = ce + w * g_ce, mse + w * g_mse
+            if n_blocks == 1:
+                single_mem, single = mem, group
         loss = ce + cfg.mse_lambda * mse
-        st.update(loss, {"ce": ce.item(), "mse": mse.item()})
+        extra = {"ce": ce.item(), "mse": mse.item()}
+        if cfg.scp_contrastive > 0 and len(groups.get(1, [])) > 1:
+            ctr = in_batch_contrastive(comp, single_mem, single, tok, cfg)
+            loss = loss + cfg.scp_contrastive * ctr
+            extra["ctr"] = ctr.item()
+        st.update(loss, extra)
+
+
+def in_batch_contrastive(comp: MemoryEncoder, doc_mem: torch.Tensor, group: list[Sample], tok: Tokenizer,
+                         cfg: TrainConfig) -> torch.Tensor:
+    """InfoNCE between each question, encoded by the compressor itself, and its chunk's memory, against the other
+    chunks of the batch (flat cosine / align temperature). A deviation from CLaRa, whose compressor sees only the
+    generation loss: a large pretrained LLM's memories are already discriminative, ours from scratch are not (the
+    query warm-up alone left held-out retrieval near chance). The query reasoner starts as a copy of this compressor,
+    so it starts where questions already land near their chunks."""
+    ids, mask = B.doc_tensors([B.bpe.encode(tok, s.question, cfg.model.query_max_tokens) or [B.EOS] for s in group])
+    chunk_of = [s.chunks[0] for s in group]
+    with autocast():
+        q = comp(ids, mask)
+    qn = F.normalize(q.flatten(1).float(), dim=-1)
+    dn = F.normalize(doc_mem.flatten(1).float(), dim=-1)
+    logits = qn @ dn.T / cfg.align_temperature
+    # the same chunk drawn twice in a batch is not a negative of itself
+    same = torch.tensor([[a == b for b in chunk_of] for a in chunk_of])
+    logits = logits.masked_fill(same & ~torch.eye(len(group), dtype=torch.bool), float("-inf"))
+    return F.cross_entropy(logits, torch.arange(len(group)))
 
 
 @torch.no_grad()

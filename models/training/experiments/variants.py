@@ -39,6 +39,8 @@ class Variant:
     scp_kinds: tuple[str, ...] | None = None    # None: the shipped SCP data (every single-chunk sample)
     scp_multi_chunk: bool = False               # complex QA (two chunks) also reaches SCP
     retrieval: bool = False                     # also warm-up + e2e stages and held-out retrieval
+    scp_contrastive: float = 0.0                # weight of SCP's in-batch InfoNCE term (train.scp); the sweep and
+                                                # ablation ran without it, so 0 here keeps them reproducible
     seed: int = 1234                            # everything after the shared generator pretraining
 
 
@@ -50,6 +52,8 @@ VARIANTS = [
     Variant("mix-s", scp_kinds=("simple",), scp_multi_chunk=True, retrieval=True),
     Variant("mix-sc", scp_kinds=("simple", "complex"), scp_multi_chunk=True, retrieval=True),
     Variant("mix-scp", scp_kinds=("simple", "complex", "paraphrase"), scp_multi_chunk=True, retrieval=True),
+    Variant("ctr", scp_contrastive=1.0, retrieval=True),
+    Variant("ctr-w3", scp_contrastive=3.0, retrieval=True),
 ]
 # A second seed of every variant (compressor init, sample order, negatives): the spread between the two is the
 # training noise the differences between variants have to beat.
@@ -65,6 +69,7 @@ def experiment_config(v: Variant | None, smoke: bool = False) -> TrainConfig:
         cfg.name = f"tiny-{v.name}"
         cfg.model.compression_rate = v.compression_rate
         cfg.seed = v.seed
+        cfg.scp_contrastive = v.scp_contrastive
     if smoke:
         for st in ("pretrain_gen", "scp", "instruct", "align", "e2e"):
             getattr(cfg, st).steps = 2
