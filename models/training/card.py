@@ -67,12 +67,20 @@ Stages and steps: {json.dumps(tr['steps'])}; training seconds per stage (summed 
 (its data, stages, evaluation, export and parity). The machine's 2 cores were shared with other jobs (load average
 10-17), so these times are upper bounds. Date {tr['date']}.
 1. generator next-token pretraining on code chunks; 2. SCP: CE + {cfg.mse_lambda}·MSE(mean memory, mean token
-states), one block; 3. instruction: k={cfg.topk_k} blocks (gold + same-file/same-repository hard negatives, shuffled),
+states), one block, + {cfg.scp_contrastive}·InfoNCE (deviation from CLaRa, see below); 3. instruction: k={cfg.topk_k} blocks (gold + same-file/same-repository hard negatives, shuffled),
 answers cite block positions, compressor frozen; 4. query-reasoner warm-up (deviation from CLaRa, see below):
 InfoNCE over the whole cached index, question → the chunk it was synthesised from, temperature
 {cfg.align_temperature}; 5. end-to-end: frozen compressor with cached memories, query reasoner + generator trained by
 the next-token loss only through the straight-through top-k (τ={cfg.topk_tau}, k={cfg.topk_k}, pool of
 {cfg.pool_size} with same-repository hard negatives), no relevance labels.
+
+Why SCP's contrastive term: CLaRa's compressor learns from the generation loss alone, which works on a large
+pretrained LLM whose states already tell documents apart. Ours start from scratch, and with CE + MSE alone their
+memories did not: the query reasoner, whatever its training, ranked held-out chunks at chance (tiny, 1,678 held-out
+questions over 3,914 chunks: MRR 0.007 and 0.010 for two seeds). So SCP also encodes each sample's question with the
+compressor itself and pulls it towards its chunk's memory against the other chunks of the batch (InfoNCE on flat
+cosine, temperature {cfg.align_temperature}). Same measurement with it: MRR 0.197 and 0.216; weight 3 measured 0.172
+and 0.175; answer F1 from the gold chunk unchanged (docs/MODEL.md, "Discriminative memories").
 
 Why the warm-up: with the query reasoner initialised as a copy of the compressor (CLaRa's recipe) held-out retrieval
 was at chance for models this small (table below, first column), and the end-to-end stage alone did not lift it:
