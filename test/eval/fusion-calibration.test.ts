@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import {
-  calibrateFusion, chooseWeight, materialiseRunFiles, MEMORY_WEIGHT_GRID, type RunChunk, type RunSample,
+  calibrateFusion, chooseWeight, materialiseRunFiles, MEMORY_WEIGHT_GRID, runFilePaths, type RunChunk, type RunSample,
 } from '../../extension/engine/eval/fusion-calibration';
 import { bundleUnderTest } from '../bundle/bundle-under-test';
 
@@ -35,10 +35,18 @@ describe('fusion calibration', () => {
   it('rebuilds files with every chunk at its original lines', () => {
     const root = path.join(scratch, 'files');
     assert.equal(materialiseRunFiles(CHUNKS, root), NAMES.length);
-    const lines = readFileSync(path.join(root, 'lib/pkg/mod_2.py'), 'utf8').split('\n');
+    const lines = readFileSync(path.join(root, 'pkg/mod_2.py'), 'utf8').split('\n');
     assert.equal(lines[0], 'def retry_request(value):');
     assert.equal(lines[3], '');
     assert.equal(lines[5], 'RETRY_REQUEST_LIMIT = 12');
+  });
+
+  it('keeps the path the compressor was trained on; only a path two sources share gets its source in front', () => {
+    const other: RunChunk = { id: 99, repo: 'npm:other/x', path: 'pkg/mod_0.py', start_line: 1, end_line: 1, code: 'x = 1' };
+    const fileOf = runFilePaths([...CHUNKS, other]);
+    assert.equal(fileOf(CHUNKS[2]), 'pkg/mod_1.py');
+    assert.equal(fileOf(CHUNKS[0]), 'lib/pkg/mod_0.py');
+    assert.equal(fileOf(other), 'npm:other/pkg/mod_0.py');
   });
 
   it('prefers the best MRR, and among equals the weight nearest 1', () => {
