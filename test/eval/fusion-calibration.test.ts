@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import {
-  calibrateFusion, chooseWeight, materialiseRunFiles, MEMORY_WEIGHT_GRID, runFilePaths, type RunChunk, type RunSample,
+  calibrateFusion, chooseWeight, MEMORY_WEIGHT_GRID,
 } from '../../extension/engine/eval/fusion-calibration';
+import { materialiseRunFiles, runFilePaths, type RunChunk, type RunSample } from '../../extension/engine/eval/training-run-files';
 import { bundleUnderTest } from '../bundle/bundle-under-test';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'clara-calibrate-test-'));

@@ -6,32 +6,16 @@
  * reciprocal-rank fusion of the two lists is then scored by MRR over the whole fused list for each memory weight on a
  * grid (lexical weight 1), and the weight with the best MRR is chosen. The result goes into the bundle's manifest (`retrieval.fusion`).
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_TOP_K, openEngine } from '../clara-engine';
 import type { FusionWeights } from '../model/bundle-manifest';
 import { reciprocalRankFusion } from '../retrieval/rank-fusion';
 import { candidateLists } from '../retrieval/retrieve';
+import { materialiseRunFiles, readRunFiles, runFilePaths } from './training-run-files';
 
 /** Memory weights tried (lexical weight 1); Infinity stands for "memory alone". */
 export const MEMORY_WEIGHT_GRID = [0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, Infinity];
-
-/** One line of the run's chunks.jsonl (models/training/chunks.py). */
-export interface RunChunk {
-  id: number;
-  repo: string;
-  path: string;
-  start_line: number;
-  end_line: number;
-  code: string;
-}
-
-/** One line of the run's heldout_samples.jsonl (models/training/synth_python.py Sample). */
-export interface RunSample {
-  question: string;
-  kind: string;
-  chunks: number[];
-}
 
 interface Span { path: string; startLine: number; endLine: number }
 
@@ -49,40 +33,6 @@ export interface FusionCalibration {
   scores: WeightScore[];
   /** The same questions with the lexical list alone, for the record. */
   lexicalAlone: { mrr: number; recallAt5: number };
-}
-
-function readJsonl<T>(file: string): T[] {
-  return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as T);
-}
-
-/**
- * Workspace path of each run chunk: its path as the compressor saw it in training (doc_template's {path}), so the
- * product indexes the same text; only a path that two sources share gets its source (first segment of `repo`) in front.
- * (A source prefix on every file cost the tiny bundle most of its memory ranking: held-out MRR 0.169 -> 0.048.)
- */
-export function runFilePaths(chunks: RunChunk[]): (chunk: RunChunk) => string {
-  const sources = new Map<string, Set<string>>();
-  for (const c of chunks) sources.set(c.path, (sources.get(c.path) ?? new Set()).add(c.repo.split('/')[0]));
-  return (c) => ((sources.get(c.path)?.size ?? 0) > 1 ? `${c.repo.split('/')[0]}/${c.path}` : c.path);
-}
-
-/** Writes every chunk's code back at its original lines (gaps stay blank); overlapping chunks keep the first. */
-export function materialiseRunFiles(chunks: RunChunk[], root: string): number {
-  const fileOf = runFilePaths(chunks);
-  const byFile = new Map<string, RunChunk[]>();
-  for (const c of chunks) byFile.set(fileOf(c), [...(byFile.get(fileOf(c)) ?? []), c]);
-  for (const [file, list] of byFile) {
-    const lines: string[] = [];
-    for (const c of list.sort((a, b) => a.start_line - b.start_line)) {
-      if (c.start_line <= lines.length) continue;
-      while (lines.length < c.start_line - 1) lines.push('');
-      lines.push(...c.code.split('\n').slice(0, c.end_line - c.start_line + 1));
-    }
-    const target = path.join(root, file);
-    mkdirSync(path.dirname(target), { recursive: true });
-    writeFileSync(target, lines.join('\n') + '\n');
-  }
-  return byFile.size;
 }
 
 function firstHit(ranked: Span[], gold: Span[]): number {
@@ -112,12 +62,7 @@ export async function calibrateFusion(options: {
   limit?: number;
   log: (message: string) => void;
 }): Promise<FusionCalibration> {
-  const chunks = readJsonl<RunChunk>(path.join(options.runDir, 'chunks.jsonl'));
-  let samples = readJsonl<RunSample>(path.join(options.runDir, 'heldout_samples.jsonl'));
-  if (options.limit && samples.length > options.limit) {
-    const step = samples.length / options.limit;
-    samples = Array.from({ length: options.limit }, (_, i) => samples[Math.floor(i * step)]);
-  }
+  const { chunks, samples } = readRunFiles(options.runDir, options.limit);
   const byId = new Map(chunks.map((c) => [c.id, c]));
   const fileOf = runFilePaths(chunks);
   const root = path.join(options.workDir, 'workspace');
@@ -133,7 +78,7 @@ export async function calibrateFusion(options: {
     const lists: Array<{ memory: string[]; lexical: string[]; gold: Span[] }> = [];
     const spans = new Map<string, Span>();
     for (const s of samples) {
-      const gold = s.chunks.map((id) => byId.get(id)).filter((c): c is RunChunk => c !== undefined)
+      const gold = s.chunks.map((id) => byId.get(id)).filter((c) => c !== undefined)
         .map((c) => ({ path: fileOf(c), startLine: c.start_line, endLine: c.end_line }));
       if (gold.length === 0) continue;
       // The very lists the product fuses at its default top-k: same question cut, same pools.

@@ -1,0 +1,101 @@
+/**
+ * Calibrates a bundle through the product on its training run's held-out questions and (with --write) records the
+ * results in the bundle's manifest.json: first the fusion weights (`retrieval.fusion`, measurements in
+ * `retrieval.fusion_calibration`), then, ranking with them, the abstention threshold (`retrieval.abstain_below`,
+ * measurements in `retrieval.abstain_calibration`). Without --write the abstention is measured with the manifest's
+ * current fusion weights.
+ *
+ *   npm run calibrate -- --bundle models/clara-code-tiny --run-dir models/training/runs/tiny [--limit 800] [--write]
+ *
+ * The manifest is not covered by the bundle's sha256 list and the model version does not change, so existing
+ * indexes stay valid; only the order of fused results and when answering abstains follow the new values.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { calibrateAbstention } from '../extension/engine/eval/abstain-calibration';
+import { calibrateFusion } from '../extension/engine/eval/fusion-calibration';
+
+function flag(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+async function main(): Promise<void> {
+  const bundleDir = flag('bundle');
+  const runDir = flag('run-dir');
+  if (!bundleDir || !runDir) throw new Error('usage: --bundle <bundle folder> --run-dir <training run folder> [--limit N] [--write]');
+  const limit = flag('limit') ? Number(flag('limit')) : undefined;
+  const started = Date.now();
+  const result = await calibrateFusion({
+    bundleDir, runDir, limit, workDir: path.join(tmpdir(), `clara-calibrate-${process.pid}`),
+    log: (m) => console.error(`[calibrate] ${m}`),
+  });
+  console.log(`held-out questions ${result.questions}, chunks indexed ${result.chunksIndexed}, files ${result.files}`);
+  console.log('| memory weight (lexical 1) | MRR | Recall@5 |\n|---:|---:|---:|');
+  for (const s of result.scores) {
+    console.log(`| ${Number.isFinite(s.memoryWeight) ? s.memoryWeight : 'memory alone'} | ${s.mrr.toFixed(4)} | ${s.recallAt5.toFixed(4)} |`);
+  }
+  console.log(`| lexical alone | ${result.lexicalAlone.mrr.toFixed(4)} | ${result.lexicalAlone.recallAt5.toFixed(4)} |`);
+  console.log(`chosen: ${JSON.stringify(result.weights)} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  if (!process.argv.includes('--write')) {
+    await abstention(bundleDir, runDir, limit, false);
+    return;
+  }
+  const file = path.join(bundleDir, 'manifest.json');
+  const manifest = JSON.parse(readFileSync(file, 'utf8'));
+  manifest.retrieval.fusion = result.weights;
+  manifest.retrieval.fusion_calibration = {
+    method: 'weighted reciprocal-rank fusion (k 60) of the product\'s own candidate lists at its default top-k (pools of 20) scored by chunk MRR on the training run\'s held-out ' +
+      'synthesized questions, indexed through the product; the memory weight with the best MRR (lexical weight 1)',
+    date: new Date().toISOString(),
+    questions: result.questions,
+    chunks_indexed: result.chunksIndexed,
+    by_memory_weight: result.scores.map((s) => ({
+      memory_weight: Number.isFinite(s.memoryWeight) ? s.memoryWeight : 'memory alone',
+      mrr: Number(s.mrr.toFixed(4)),
+      recall_at_5: Number(s.recallAt5.toFixed(4)),
+    })),
+    lexical_alone: { mrr: Number(result.lexicalAlone.mrr.toFixed(4)), recall_at_5: Number(result.lexicalAlone.recallAt5.toFixed(4)) },
+  };
+  writeFileSync(file, JSON.stringify(manifest, null, 2) + '\n');
+  console.log(`wrote retrieval.fusion to ${file}`);
+  await abstention(bundleDir, runDir, limit, true);
+}
+
+async function abstention(bundleDir: string, runDir: string, limit: number | undefined, write: boolean): Promise<void> {
+  const started = Date.now();
+  const a = await calibrateAbstention({
+    bundleDir, runDir, limit, workDir: path.join(tmpdir(), `clara-calibrate-abstain-${process.pid}`),
+    log: (m) => console.error(`[calibrate] ${m}`),
+  });
+  const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+  console.log(`abstention: ${a.answerable} answerable / ${a.unanswerable} unanswerable held-out questions ` +
+    `(${a.filesIndexed} files indexed, ${a.filesAbsent} held-out files left out)`);
+  console.log(`  chosen abstain_below ${a.threshold.toFixed(4)}: abstains on ${pct(a.answerableAbstained)} of answerable, ` +
+    `${pct(a.unanswerableAbstained)} of unanswerable (balanced accuracy ${a.balancedAccuracy.toFixed(3)})`);
+  console.log(`  balanced-accuracy optimum ${a.bestBalanced.threshold.toFixed(4)}: ${a.bestBalanced.balancedAccuracy.toFixed(3)}, ` +
+    `abstaining on ${pct(a.bestBalanced.answerableAbstained)} of answerable (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  if (!write) return;
+  const file = path.join(bundleDir, 'manifest.json');
+  const manifest = JSON.parse(readFileSync(file, 'utf8'));
+  manifest.retrieval.abstain_below = Number(a.threshold.toFixed(4));
+  manifest.retrieval.abstain_calibration = {
+    method: `best memory score of retrieve() (fused, default top-k) on the training run's held-out synthesized questions, indexed through the product ` +
+      `with every other held-out file left out; the highest threshold that abstains on at most ${pct(a.maxFalseAbstain)} of answerable questions`,
+    date: new Date().toISOString(),
+    answerable: a.answerable,
+    unanswerable: a.unanswerable,
+    answerable_abstained: Number(a.answerableAbstained.toFixed(4)),
+    unanswerable_abstained: Number(a.unanswerableAbstained.toFixed(4)),
+    balanced_accuracy: Number(a.balancedAccuracy.toFixed(4)),
+    balanced_accuracy_optimum: { threshold: Number(a.bestBalanced.threshold.toFixed(4)), balanced_accuracy: Number(a.bestBalanced.balancedAccuracy.toFixed(4)) },
+  };
+  writeFileSync(file, JSON.stringify(manifest, null, 2) + '\n');
+  console.log(`wrote retrieval.abstain_below to ${file}`);
+}
+
+main().catch((err) => {
+  console.error(`calibrate: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
