@@ -2,6 +2,7 @@
 k-block contexts with same-repository hard negatives, and citation markers placed by block position."""
 from __future__ import annotations
 
+import dataclasses
 import random
 import re
 
@@ -25,6 +26,23 @@ def pad(seqs: list[list[int]], value: int = PAD) -> torch.Tensor:
 def encode_docs(tok: Tokenizer, chunks: list[Chunk], cfg: TrainConfig) -> list[list[int]]:
     texts = [format_doc(cfg.doc_template, c) for c in chunks]
     return [e.ids[: cfg.model.doc_max_tokens] for e in tok.encode_batch(texts, add_special_tokens=False)]
+
+
+# Folders a workspace may put above a package's own paths; "{source}" is the corpus source's name (npm / Debian
+# package, stdlib). The product indexes workspace-relative paths, so the same file can arrive under any of these.
+PATH_PREFIXES = ("src/", "lib/", "app/", "pkg/", "source/", "packages/core/", "{source}/", "{source}/src/")
+
+
+def relocated_docs(tok: Tokenizer, chunks: list[Chunk], cfg: TrainConfig, seed: int) -> list[list[int]]:
+    """Each chunk's compressor input with its path moved under one prefix of PATH_PREFIXES (drawn per chunk, fixed by
+    `seed`), for SCP's path augmentation (cfg.path_augment)."""
+    rng = random.Random(seed)
+    moved = []
+    for c in chunks:
+        source = re.sub(r"^(npm|deb):", "", c.repo.split("/")[0]).split("@")[0]
+        prefix = rng.choice(PATH_PREFIXES).replace("{source}", source)
+        moved.append(dataclasses.replace(c, path=prefix + c.path))
+    return encode_docs(tok, moved, cfg)
 
 
 def doc_tensors(doc_ids: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:

@@ -64,6 +64,8 @@ class TrainConfig:
     # Weight of the in-batch InfoNCE term added to SCP (0 = CLaRa's CE + lambda*MSE only; see train.scp). 1.0 was
     # measured best of {0, 1, 3} on tiny's held-out retrieval (docs/MODEL.md, "Discriminative memories").
     scp_contrastive: float = 1.0
+    # Probability that SCP reads a chunk under a moved path (batches.PATH_PREFIXES); 0 = always the corpus path.
+    path_augment: float = 0.0
     align_temperature: float = 0.05
     e2e_query_lr_scale: float = 0.1
     topk_tau: float = 0.02

@@ -130,7 +130,8 @@ def main() -> None:
     pretrain_generator(models, doc_ids[:n_train], cfg, run_dir, rng)
     timings["pretrain_gen_s"] = round(time.time() - t, 1)
     t = time.time()
-    scp(models, samples, doc_ids, tok, cfg, run_dir, rng)
+    relocated = B.relocated_docs(tok, chunks, cfg, cfg.seed) if cfg.path_augment > 0 else None
+    scp(models, samples, doc_ids, tok, cfg, run_dir, rng, relocated=relocated)
     timings["scp_s"] = round(time.time() - t, 1)
     # CLaRa: the query reasoner starts as a copy of the compressor (random init was worse in the paper)
     models.query.load_state_dict(models.compressor.state_dict())

@@ -136,12 +136,15 @@ def pretrain_generator(models: Models, doc_ids: list[list[int]], cfg: TrainConfi
 
 
 def scp(models: Models, samples: list[Sample], doc_ids: list[list[int]], tok: Tokenizer, cfg: TrainConfig,
-        run_dir: Path, rng: random.Random, kinds: set[str] | None = None, multi_chunk: bool = False) -> None:
+        run_dir: Path, rng: random.Random, kinds: set[str] | None = None, multi_chunk: bool = False,
+        relocated: list[list[int]] | None = None) -> None:
     """Salient compressor pretraining: the generator answers / paraphrases from one compressed chunk.
     Loss = CE + lambda * MSE(mean of memory states, mean of the chunk's token states).
     Options for the data-mix ablation (models/training/experiments), both off by default: `kinds` keeps only those
     sample kinds; `multi_chunk` also trains on samples with several source chunks (complex QA), each chunk compressed
-    into its own memory block, in order, so the answer cites [1], [2] (by default those samples never reach SCP)."""
+    into its own memory block, in order, so the answer cites [1], [2] (by default those samples never reach SCP).
+    `relocated` (batches.relocated_docs): with probability cfg.path_augment a chunk is read under a moved path, so the
+    compressor does not tie a chunk's memory to the exact path text it was trained with."""
     pool = [s for s in samples if kinds is None or s.kind in kinds]
     pool = [s for s in pool if len(s.chunks) == 1 or (multi_chunk and len(s.chunks) <= cfg.model.max_blocks)]
     params = list(models.compressor.parameters()) + list(models.generator.parameters())
@@ -154,7 +157,8 @@ def scp(models: Models, samples: list[Sample], doc_ids: list[list[int]], tok: To
             groups.setdefault(len(s.chunks), []).append(s)
         ce = mse = torch.zeros(())
         for n_blocks, group in sorted(groups.items()):
-            ids, mask = B.doc_tensors([doc_ids[c] for s in group for c in s.chunks])
+            ids, mask = B.doc_tensors([relocated[c] if relocated and rng.random() < cfg.path_augment else doc_ids[c]
+                                       for s in group for c in s.chunks])
             prompts = [B.prompt_ids(tok, cfg, s.question) for s in group]
             answers = [B.answer_ids(tok, cfg, B.place_markers(s.answer, list(range(n_blocks)))) for s in group]
             inputs, labels = B.lm_batch(prompts, answers)

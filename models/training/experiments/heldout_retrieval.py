@@ -16,11 +16,13 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
+from .. import batches as B
 from ..evaluate import encode_questions, ranks_of, retrieval_metrics
 from ..train import compress_all
 from .variants import BY_NAME, build, experiment_config, load_data
 
 HERE = Path(__file__).parent
+MOVED_SEED = 99
 
 
 @torch.no_grad()
@@ -37,6 +39,11 @@ def measure(name: str, work: Path, data) -> dict:
     for role, enc in (("compressor_copy", models.compressor), ("query_reasoner", models.query)):
         q = encode_questions(enc, data.tok, [s.question for s in held], cfg.model.query_max_tokens)
         out[role] = retrieval_metrics(ranks_of(F.normalize(q.flatten(1), dim=-1) @ index.T, gold))
+    # The same questions against an index whose files all sit under a folder the corpus did not have (a different
+    # draw from the one path augmentation trains with): how much the memories depend on the exact path text.
+    moved = F.normalize(compress_all(models.compressor, B.relocated_docs(data.tok, data.chunks, cfg, MOVED_SEED))
+                        .flatten(1), dim=-1)
+    out["query_reasoner_moved_paths"] = retrieval_metrics(ranks_of(F.normalize(q.flatten(1), dim=-1) @ moved.T, gold))
     return out
 
 

@@ -41,6 +41,7 @@ class Variant:
     retrieval: bool = False                     # also warm-up + e2e stages and held-out retrieval
     scp_contrastive: float = 0.0                # weight of SCP's in-batch InfoNCE term (train.scp); the sweep and
                                                 # ablation ran without it, so 0 here keeps them reproducible
+    path_augment: float = 0.0                   # SCP reads a chunk under a moved path this often (train.scp)
     seed: int = 1234                            # everything after the shared generator pretraining
 
 
@@ -54,6 +55,7 @@ VARIANTS = [
     Variant("mix-scp", scp_kinds=("simple", "complex", "paraphrase"), scp_multi_chunk=True, retrieval=True),
     Variant("ctr", scp_contrastive=1.0, retrieval=True),
     Variant("ctr-w3", scp_contrastive=3.0, retrieval=True),
+    Variant("ctr-path", scp_contrastive=1.0, path_augment=0.5, retrieval=True),
 ]
 # A second seed of every variant (compressor init, sample order, negatives): the spread between the two is the
 # training noise the differences between variants have to beat.
@@ -70,6 +72,7 @@ def experiment_config(v: Variant | None, smoke: bool = False) -> TrainConfig:
         cfg.model.compression_rate = v.compression_rate
         cfg.seed = v.seed
         cfg.scp_contrastive = v.scp_contrastive
+        cfg.path_augment = v.path_augment
     if smoke:
         for st in ("pretrain_gen", "scp", "instruct", "align", "e2e"):
             getattr(cfg, st).steps = 2
@@ -159,8 +162,9 @@ def train_variant(v: Variant, shared: Path, run_dir: Path, data: Data, smoke: bo
         raw_instruct(models, data.samples, data.doc_ids, neg, data.tok, cfg, run_dir, rng)
         seconds["instruct_s"] = round(time.time() - t, 1)
     else:
+        relocated = B.relocated_docs(data.tok, data.chunks, cfg, cfg.seed) if v.path_augment > 0 else None
         scp(models, data.samples, data.doc_ids, data.tok, cfg, run_dir, rng,
-            kinds=set(v.scp_kinds) if v.scp_kinds else None, multi_chunk=v.scp_multi_chunk)
+            kinds=set(v.scp_kinds) if v.scp_kinds else None, multi_chunk=v.scp_multi_chunk, relocated=relocated)
         seconds["scp_s"] = round(time.time() - t, 1)
         models.query.load_state_dict(models.compressor.state_dict())
         memories = compress_all(models.compressor, data.doc_ids[:data.n_train])
