@@ -8,6 +8,7 @@ import {
   aggregate, answerTokens, citationMetrics, exactMatch, rankedFiles, retrievalMetrics, spanHitAtK, tokenF1,
   type MetricRow, type Span,
 } from '../../extension/engine/eval/scoring';
+import { scoreAnswer } from '../../extension/engine/eval/question-result';
 
 const close = (a: number, b: number, eps = 1e-9) => assert.ok(Math.abs(a - b) < eps, `${a} != ${b}`);
 
@@ -125,4 +126,20 @@ test('matches score.py on a small predictions file', { skip: !existsSync(SCORE_P
     const pyKeys = Object.keys(py[scope]).filter((k) => k !== 'n' && !k.endsWith('_n'));
     assert.deepEqual(pyKeys.sort(), Object.keys(s.mean).sort());
   }
+});
+
+test('an abstention is no answer: F1 and EM 0 whatever its message says; its listed sources are still scored', () => {
+  const q = {
+    set: 'sweqa' as const, id: 'x-1', corpus: 'x', question: 'How are sessions signed?',
+    goldFiles: ['flask/sessions.py'], referenceAnswer: 'Sessions are signed in flask/sessions.py by the session interface.',
+  };
+  const message = 'The code that answers this was not found in the index.\nNearest memories:\n[1] flask/sessions.py:10-20 SessionInterface';
+  const cited: Span[] = [['flask/sessions.py', 10, 20]];
+  const abstained = scoreAnswer(q, message, cited, { abstained: true });
+  assert.equal(abstained.metrics.answer_token_f1, 0);
+  assert.equal(abstained.metrics.exact_match, 0);
+  assert.equal(abstained.metrics.citation_file_hit, 1);
+  assert.equal(abstained.metrics.abstained, 1);
+  const answered = scoreAnswer(q, message, cited, { abstained: false });
+  assert.ok(answered.metrics.answer_token_f1! > 0, 'the same text as an answer is scored');
 });

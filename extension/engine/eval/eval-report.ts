@@ -158,7 +158,8 @@ function predictionRows(results: QuestionResult[], set: string, sys: RetrievalSy
   return results.filter((r) => r.set === set && r.retrieval[sys]).map((r) => {
     const row: Record<string, unknown> = { id: r.id, files: r.retrieval[sys]!.files };
     const a = answerSys ? r.answers[answerSys] : undefined;
-    if (a) { row.answer = a.answer; row.citations = a.citations; }
+    // An abstention is no answer (scoreAnswer): score.py then gives it the F1 the summary gives it.
+    if (a) { row.answer = a.abstained ? '' : a.answer; row.citations = a.citations; }
     return JSON.stringify(row);
   });
 }

@@ -69,14 +69,18 @@ export function scorePeerFiles(q: EvalQuestion, files: Array<string | null>): Re
 /**
  * Score an answer. Token F1 and exact match need a reference answer (SWE-QA); the citation file hit and precision
  * are computed wherever gold files exist (score.py computes them for SWE-QA only; reports keep the sets apart).
+ * An abstention is no answer: its F1 and EM are 0, not those of the "not found" message (whose list of file paths
+ * once scored F1 0.12 against SWE-QA references, more than any answer); its citations are the nearest memories it
+ * lists, scored as such.
  */
 export function scoreAnswer(
   q: EvalQuestion, answer: string, citations: Span[], extra: Pick<AnswerOutcome, 'abstained' | 'timings'> = {},
 ): AnswerOutcome {
   const metrics: MetricRow = {};
   if (q.referenceAnswer !== undefined) {
-    metrics.answer_token_f1 = tokenF1(answer, q.referenceAnswer);
-    metrics.exact_match = exactMatch(answer, q.referenceAnswer);
+    const answered = extra.abstained ? '' : answer;
+    metrics.answer_token_f1 = tokenF1(answered, q.referenceAnswer);
+    metrics.exact_match = exactMatch(answered, q.referenceAnswer);
   }
   Object.assign(metrics, citationMetrics(citations, q.goldFiles, q.goldLines));
   if (extra.abstained !== undefined) metrics.abstained = extra.abstained ? 1 : 0;
