@@ -13,6 +13,13 @@ def _table(rows: list[list], head: list[str]) -> str:
     return "\n".join(out)
 
 
+def _load(tr: dict) -> str:
+    load = tr.get("load_average_at_end")
+    if not load:
+        return "The machine's load during the run was not recorded."
+    return f"Load average at the end of the run (1 / 5 / 15 min): {' / '.join(str(x) for x in load)} on 2 cores."
+
+
 def write_card(out: Path, manifest: dict, cfg: TrainConfig, info: dict) -> None:
     tr, ev, m = manifest["training"], manifest["evaluation"], cfg.model
     held = ev.get("heldout", {})
@@ -64,8 +71,7 @@ without the identifier). Every sample records its source chunk(s); answers cite 
 ## Training ({tr['hardware']}; torch {tr['torch']})
 Stages and steps: {json.dumps(tr['steps'])}; training seconds per stage (summed over resumed segments):
 {json.dumps(tr['stage_seconds'])}; the last process ran {tr.get('wall_clock_s_last_process', tr.get('wall_clock_s'))} s
-(its data, stages, evaluation, export and parity). The machine's 2 cores were shared with other jobs (load average
-10-17), so these times are upper bounds. Date {tr['date']}.
+(its data, stages, evaluation, export and parity). {_load(tr)} Date {tr['date']}.
 1. generator next-token pretraining on code chunks; 2. SCP: CE + {cfg.mse_lambda}·MSE(mean memory, mean token
 states), one block, + {cfg.scp_contrastive}·InfoNCE (deviation from CLaRa, see below); 3. instruction: k={cfg.topk_k} blocks (gold + same-file/same-repository hard negatives, shuffled),
 answers cite block positions, compressor frozen; 4. query-reasoner warm-up (deviation from CLaRa, see below):
@@ -102,13 +108,9 @@ with the gold chunk placed first: token-F1 {ans.get('token_f1_oracle_first', '�
 Abstain calibration: {json.dumps(held.get('abstain', {}))}.
 
 ### /work/shared/eval (never trained on)
-{manifest['evaluation'].get('cosqa_note', 'CoSQA retrieval: see the table below when measured (models/training/eval_cosqa.py).')}
-
-| set | metric | value |
-|---|---|---|
-{manifest['evaluation'].get('cosqa_rows', '| CoSQA test (6,267 snippets) | MRR | not measured for this bundle |')}
-
-Product pipeline (`clara eval`, SWE-QA / SWE-bench Lite localisation): to be filled by the eval harness.
+The training run does not touch the evaluation sets. They are measured through the product after it
+(`npm run calibrate`, then `clara eval`; docs/EVALUATION.md); the figures for a shipped bundle follow in a section
+added after those runs, with their dates and commands.
 
 ## Export and parity
 ONNX opset 17, constant-folded, `quantize_dynamic` int8 where parity holds; precision per file:

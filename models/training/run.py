@@ -174,6 +174,7 @@ def main() -> None:
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "hardware": f"{platform.machine()} CPU, {torch.get_num_threads()} threads, no GPU ({platform.processor() or 'cpu'})",
         "torch": torch.__version__, "wall_clock_s_last_process": total_s, "process_seconds": timings,
+        "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
         "stage_seconds": stage_seconds(run_dir),
         "steps": {k: getattr(cfg, k).steps for k in ("pretrain_gen", "scp", "instruct", "align", "e2e")},
         "parameters": params, "corpus": info["corpus"], "samples": info["samples"],
