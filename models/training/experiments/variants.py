@@ -42,6 +42,7 @@ class Variant:
     scp_contrastive: float = 0.0                # weight of SCP's in-batch InfoNCE term (train.scp); the sweep and
                                                 # ablation ran without it, so 0 here keeps them reproducible
     path_augment: float = 0.0                   # SCP reads a chunk under a moved path this often (train.scp)
+    steps_scale: float = 1.0                    # SCP and warm-up steps times this (same batch sizes)
     seed: int = 1234                            # everything after the shared generator pretraining
 
 
@@ -56,6 +57,7 @@ VARIANTS = [
     Variant("ctr", scp_contrastive=1.0, retrieval=True),
     Variant("ctr-w3", scp_contrastive=3.0, retrieval=True),
     Variant("ctr-path", scp_contrastive=1.0, path_augment=0.5, retrieval=True),
+    Variant("ctr-x2", scp_contrastive=1.0, steps_scale=2.0, retrieval=True),
 ]
 # A second seed of every variant (compressor init, sample order, negatives): the spread between the two is the
 # training noise the differences between variants have to beat.
@@ -73,6 +75,8 @@ def experiment_config(v: Variant | None, smoke: bool = False) -> TrainConfig:
         cfg.seed = v.seed
         cfg.scp_contrastive = v.scp_contrastive
         cfg.path_augment = v.path_augment
+        cfg.scp.steps = round(cfg.scp.steps * v.steps_scale)
+        cfg.align.steps = round(cfg.align.steps * v.steps_scale)
     if smoke:
         for st in ("pretrain_gen", "scp", "instruct", "align", "e2e"):
             getattr(cfg, st).steps = 2
