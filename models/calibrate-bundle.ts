@@ -14,7 +14,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { calibrateAbstention } from '../extension/engine/eval/abstain-calibration';
-import { calibrateFusion } from '../extension/engine/eval/fusion-calibration';
+import { calibrateFusion, type FusionCalibration } from '../extension/engine/eval/fusion-calibration';
 
 function flag(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -38,10 +38,13 @@ async function main(): Promise<void> {
   }
   console.log(`| lexical alone | ${result.lexicalAlone.mrr.toFixed(4)} | ${result.lexicalAlone.recallAt5.toFixed(4)} |`);
   console.log(`chosen: ${JSON.stringify(result.weights)} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  if (!process.argv.includes('--write')) {
-    await abstention(bundleDir, runDir, limit, false);
-    return;
-  }
+  const write = process.argv.includes('--write');
+  if (write) writeFusion(bundleDir, result);
+  // Answering ranks with the fusion weights, so abstention is measured after they are written.
+  await abstention(bundleDir, runDir, limit, write);
+}
+
+function writeFusion(bundleDir: string, result: FusionCalibration): void {
   const file = path.join(bundleDir, 'manifest.json');
   const manifest = JSON.parse(readFileSync(file, 'utf8'));
   manifest.retrieval.fusion = result.weights;
@@ -60,7 +63,6 @@ async function main(): Promise<void> {
   };
   writeFileSync(file, JSON.stringify(manifest, null, 2) + '\n');
   console.log(`wrote retrieval.fusion to ${file}`);
-  await abstention(bundleDir, runDir, limit, true);
 }
 
 async function abstention(bundleDir: string, runDir: string, limit: number | undefined, write: boolean): Promise<void> {
