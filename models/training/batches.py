@@ -28,6 +28,11 @@ def encode_docs(tok: Tokenizer, chunks: list[Chunk], cfg: TrainConfig) -> list[l
     return [e.ids[: cfg.model.doc_max_tokens] for e in tok.encode_batch(texts, add_special_tokens=False)]
 
 
+def question_ids(tok: Tokenizer, question: str, max_tokens: int) -> list[int]:
+    """Query-reasoner input: the question's tokens, cut to the query budget; an empty question is one EOS."""
+    return bpe.encode(tok, question, max_tokens) or [EOS]
+
+
 # Folders a workspace may put above a package's own paths; "{source}" is the corpus source's name (npm / Debian
 # package, stdlib). The product indexes workspace-relative paths, so the same file can arrive under any of these.
 PATH_PREFIXES = ("src/", "lib/", "app/", "pkg/", "source/", "packages/core/", "{source}/", "{source}/src/")

@@ -18,7 +18,7 @@ import numpy as np
 from . import bpe
 from .chunks import Chunk, format_doc
 from .evaluate import retrieval_metrics, token_f1
-from .batches import place_markers
+from .batches import place_markers, question_ids
 from .parity import ort_greedy, ort_memory, session
 from .prepare import load_jsonl
 from .synth_python import Sample
@@ -33,7 +33,7 @@ def measure(bundle: Path, chunks: list[Chunk], samples: list[Sample], n_generate
     flat = mem.reshape(len(chunks), -1)
     flat = flat / np.linalg.norm(flat, axis=1, keepdims=True)
     row = {c.id: i for i, c in enumerate(chunks)}
-    qs = [bpe.encode(tok, s.question, m["query_max_tokens"]) or [2] for s in samples]
+    qs = [question_ids(tok, s.question, m["query_max_tokens"]) for s in samples]
     q = np.concatenate([ort_memory(query, qs[i:i + 64]) for i in range(0, len(qs), 64)]).reshape(len(samples), -1)
     q = q / np.linalg.norm(q, axis=1, keepdims=True)
     scores = q @ flat.T

@@ -9,8 +9,7 @@ import numpy as np
 import torch
 from tokenizers import Tokenizer
 
-from . import bpe
-from .batches import doc_tensors, place_markers, prompt_ids
+from .batches import doc_tensors, place_markers, prompt_ids, question_ids
 from .chunks import Chunk
 from .config import TrainConfig
 from .parity import torch_greedy
@@ -22,7 +21,7 @@ def encode_questions(qenc, tok: Tokenizer, questions: list[str], max_tokens: int
     qenc.eval()
     out = []
     for i in range(0, len(questions), batch):
-        ids, mask = doc_tensors([bpe.encode(tok, q, max_tokens) or [2] for q in questions[i:i + batch]])
+        ids, mask = doc_tensors([question_ids(tok, q, max_tokens) for q in questions[i:i + batch]])
         out.append(qenc(ids, mask))
     return torch.cat(out)
 

@@ -156,6 +156,7 @@ def scp(models: Models, samples: list[Sample], doc_ids: list[list[int]], tok: To
         for s in batch:
             groups.setdefault(len(s.chunks), []).append(s)
         ce = mse = torch.zeros(())
+        ctr = None
         for n_blocks, group in sorted(groups.items()):
             ids, mask = B.doc_tensors([relocated[c] if relocated and rng.random() < cfg.path_augment else doc_ids[c]
                                        for s in group for c in s.chunks])
@@ -170,12 +171,11 @@ def scp(models: Models, samples: list[Sample], doc_ids: list[list[int]], tok: To
                 g_mse = F.mse_loss(mem.float().mean(1), tok_mean.float())
             w = len(group) / len(batch)
             ce, mse = ce + w * g_ce, mse + w * g_mse
-            if n_blocks == 1:
-                single_mem, single = mem, group
+            if n_blocks == 1 and cfg.scp_contrastive > 0 and len(group) > 1:
+                ctr = in_batch_contrastive(comp, mem, group, tok, cfg)
         loss = ce + cfg.mse_lambda * mse
         extra = {"ce": ce.item(), "mse": mse.item()}
-        if cfg.scp_contrastive > 0 and len(groups.get(1, [])) > 1:
-            ctr = in_batch_contrastive(comp, single_mem, single, tok, cfg)
+        if ctr is not None:
             loss = loss + cfg.scp_contrastive * ctr
             extra["ctr"] = ctr.item()
         st.update(loss, extra)
@@ -188,7 +188,7 @@ def in_batch_contrastive(comp: MemoryEncoder, doc_mem: torch.Tensor, group: list
     generation loss: a large pretrained LLM's memories are already discriminative, ours from scratch are not (the
     query warm-up alone left held-out retrieval near chance). The query reasoner starts as a copy of this compressor,
     so it starts where questions already land near their chunks."""
-    ids, mask = B.doc_tensors([B.bpe.encode(tok, s.question, cfg.model.query_max_tokens) or [B.EOS] for s in group])
+    ids, mask = B.doc_tensors([B.question_ids(tok, s.question, cfg.model.query_max_tokens) for s in group])
     chunk_of = [s.chunks[0] for s in group]
     with autocast():
         q = comp(ids, mask)
@@ -260,7 +260,7 @@ def end_to_end(models: Models, samples: list[Sample], memories: torch.Tensor, ne
             rng.shuffle(pool)
             pools.append(pool)
         pool_mem = memories[torch.tensor(pools)]  # (B, N, L, d)
-        qids = [B.bpe.encode(tok, s.question, cfg.model.query_max_tokens) for s in batch]
+        qids = [B.question_ids(tok, s.question, cfg.model.query_max_tokens) for s in batch]
         ids, mask = B.doc_tensors(qids)
         with autocast():
             q = qenc(ids, mask)
@@ -293,8 +293,7 @@ def align_query(models: Models, samples: list[Sample], memories: torch.Tensor, t
     index = F.normalize(memories.flatten(1), dim=-1)  # (N, L*d)
     while not st.done:
         batch = [rng.choice(samples) for _ in range(cfg.align.batch_size)]
-        ids, mask = B.doc_tensors([B.bpe.encode(tok, s.question, cfg.model.query_max_tokens) or [B.EOS]
-                                   for s in batch])
+        ids, mask = B.doc_tensors([B.question_ids(tok, s.question, cfg.model.query_max_tokens) for s in batch])
         with autocast():
             q = qenc(ids, mask)
         qn = F.normalize(q.flatten(1).float(), dim=-1)

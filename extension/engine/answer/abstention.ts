@@ -4,8 +4,13 @@
  */
 import type { Citation, SearchHit } from '../engine-api';
 
+/** What answering compares with `abstain_below`: the best memory score among the retrieved hits (-Infinity for none). */
+export function bestMemoryScore(hits: SearchHit[]): number {
+  return hits.length > 0 ? Math.max(...hits.map((h) => h.memoryScore)) : -Infinity;
+}
+
 export function abstainedAnswer(hits: SearchHit[], threshold: number): { answer: string; citations: Citation[] } {
-  const best = hits.length > 0 ? Math.max(...hits.map((h) => h.memoryScore)) : null;
+  const best = hits.length > 0 ? bestMemoryScore(hits) : null;
   const citations = hits.map((h, i) => toCitation(h, i + 1));
   if (best === null) {
     return { answer: 'The code that answers this was not found: the index holds no memories yet.', citations };

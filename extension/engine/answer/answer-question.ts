@@ -7,7 +7,7 @@ import type { AnswerResult, AskOptions, Citation, SearchHit } from '../engine-ap
 import type { MemoryReader, ModelBundle } from '../engine-parts';
 import { cutQuestion } from '../retrieval/question-cut';
 import { retrieve } from '../retrieval/retrieve';
-import { abstainedAnswer, toCitation } from './abstention';
+import { abstainedAnswer, bestMemoryScore, toCitation } from './abstention';
 import { CitationMarkerFilter } from './citation-markers';
 import { checkQuestion } from './question-check';
 
@@ -24,8 +24,7 @@ export async function answerQuestion(
 
   const retrieved = await retrieve(bundle, store, cleaned, { topK: options.topK, lexicalFusion: options.lexicalFusion });
   const retrievalMs = performance.now() - started;
-  const best = retrieved.length > 0 ? Math.max(...retrieved.map((h) => h.memoryScore)) : -Infinity;
-  if (best < manifest.retrieval.abstain_below) {
+  if (bestMemoryScore(retrieved) < manifest.retrieval.abstain_below) {
     const { answer, citations } = abstainedAnswer(retrieved, manifest.retrieval.abstain_below);
     options.onToken?.(answer);
     const totalMs = performance.now() - started;

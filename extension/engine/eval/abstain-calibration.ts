@@ -11,11 +11,10 @@
  * question with tiny, 100 %). Refusing a question the code answers costs the user more than an answer whose sources
  * are shown. The balanced-accuracy optimum is reported beside it.
  */
-import { rmSync } from 'node:fs';
-import * as path from 'node:path';
-import { DEFAULT_TOP_K, openEngine } from '../clara-engine';
+import { bestMemoryScore } from '../answer/abstention';
+import { DEFAULT_TOP_K } from '../clara-engine';
 import { retrieve } from '../retrieval/retrieve';
-import { materialiseRunFiles, readRunFiles, runFilePaths } from './training-run-files';
+import { indexRunWorkspace, readRunFiles, runFilePaths, sourceChunks } from './training-run-files';
 
 export const DEFAULT_MAX_FALSE_ABSTAIN = 0.05;
 
@@ -73,32 +72,24 @@ export async function calibrateAbstention(options: {
   const { chunks, samples } = readRunFiles(options.runDir, options.limit);
   const byId = new Map(chunks.map((c) => [c.id, c]));
   const fileOf = runFilePaths(chunks);
-  const heldOutFiles = [...new Set(samples.flatMap((s) => s.chunks.map((id) => byId.get(id)).filter((c) => c !== undefined).map(fileOf)))].sort();
+  const heldOutFiles = [...new Set(samples.flatMap((s) => sourceChunks(s, byId).map(fileOf)))].sort();
   const absent = new Set(heldOutFiles.filter((_, i) => i % 2 === 1));
-  const root = path.join(options.workDir, 'workspace');
-  rmSync(options.workDir, { recursive: true, force: true });
-  const files = materialiseRunFiles(chunks, root);
-  for (const file of absent) rmSync(path.join(root, file));
-  const engine = await openEngine({ root, storeDir: path.join(options.workDir, 'store'), bundleDir: options.bundleDir,
-    executionProvider: 'cpu' }, { onLog: (level, m) => options.log(`${level}: ${m}`) });
+  const { engine, files } = await indexRunWorkspace({ ...options, chunks, leaveOut: absent });
   try {
-    options.log(`indexing ${files - absent.size} files (${absent.size} held-out files left out)`);
-    await engine.index();
     const answerable: number[] = [];
     const unanswerable: number[] = [];
     for (const s of samples) {
-      const gold = s.chunks.map((id) => byId.get(id)).filter((c) => c !== undefined).map(fileOf);
+      const gold = sourceChunks(s, byId).map(fileOf);
       if (gold.length === 0) continue;
       const missing = gold.filter((f) => absent.has(f)).length;
       if (missing > 0 && missing < gold.length) continue; // partly answerable: neither side
       const hits = await retrieve(engine.bundle, engine.store, s.question, { topK: DEFAULT_TOP_K, lexicalFusion: true });
-      const best = hits.length > 0 ? Math.max(...hits.map((h) => h.memoryScore)) : -Infinity;
-      (missing === 0 ? answerable : unanswerable).push(best);
+      (missing === 0 ? answerable : unanswerable).push(bestMemoryScore(hits));
     }
     return {
       ...chooseAbstainThreshold(answerable, unanswerable, maxFalseAbstain),
       maxFalseAbstain, answerable: answerable.length, unanswerable: unanswerable.length,
-      filesIndexed: files - absent.size, filesAbsent: absent.size,
+      filesIndexed: files, filesAbsent: absent.size,
     };
   } finally {
     await engine.close();

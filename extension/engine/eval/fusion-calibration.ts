@@ -6,13 +6,11 @@
  * reciprocal-rank fusion of the two lists is then scored by MRR over the whole fused list for each memory weight on a
  * grid (lexical weight 1), and the weight with the best MRR is chosen. The result goes into the bundle's manifest (`retrieval.fusion`).
  */
-import { rmSync } from 'node:fs';
-import * as path from 'node:path';
-import { DEFAULT_TOP_K, openEngine } from '../clara-engine';
+import { DEFAULT_TOP_K } from '../clara-engine';
 import type { FusionWeights } from '../model/bundle-manifest';
 import { reciprocalRankFusion } from '../retrieval/rank-fusion';
 import { candidateLists } from '../retrieval/retrieve';
-import { materialiseRunFiles, readRunFiles, runFilePaths } from './training-run-files';
+import { indexRunWorkspace, readRunFiles, runFilePaths, sourceChunks } from './training-run-files';
 
 /** Memory weights tried (lexical weight 1); Infinity stands for "memory alone". */
 export const MEMORY_WEIGHT_GRID = [0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, Infinity];
@@ -65,21 +63,14 @@ export async function calibrateFusion(options: {
   const { chunks, samples } = readRunFiles(options.runDir, options.limit);
   const byId = new Map(chunks.map((c) => [c.id, c]));
   const fileOf = runFilePaths(chunks);
-  const root = path.join(options.workDir, 'workspace');
-  rmSync(options.workDir, { recursive: true, force: true });
-  const files = materialiseRunFiles(chunks, root);
-  const engine = await openEngine({ root, storeDir: path.join(options.workDir, 'store'), bundleDir: options.bundleDir,
-    executionProvider: 'cpu' }, { onLog: (level, m) => options.log(`${level}: ${m}`) });
+  const { engine, files } = await indexRunWorkspace({ ...options, chunks });
   try {
-    options.log(`indexing ${files} files rebuilt from ${chunks.length} run chunks`);
-    await engine.index();
     const { bundle, store } = engine;
     const chunksIndexed = (await store.counts()).chunks;
     const lists: Array<{ memory: string[]; lexical: string[]; gold: Span[] }> = [];
     const spans = new Map<string, Span>();
     for (const s of samples) {
-      const gold = s.chunks.map((id) => byId.get(id)).filter((c) => c !== undefined)
-        .map((c) => ({ path: fileOf(c), startLine: c.start_line, endLine: c.end_line }));
+      const gold = sourceChunks(s, byId).map((c) => ({ path: fileOf(c), startLine: c.start_line, endLine: c.end_line }));
       if (gold.length === 0) continue;
       // The very lists the product fuses at its default top-k: same question cut, same pools.
       const { nearest, lexical } = await candidateLists(bundle, store, s.question, DEFAULT_TOP_K);

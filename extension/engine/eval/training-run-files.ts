@@ -2,8 +2,9 @@
  * A training run's folder as the calibrations read it (models/training: chunks.jsonl, heldout_samples.jsonl), and its
  * files written back to disk so the product's own indexer can index them.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { openEngine, type ClaraEngine } from '../clara-engine';
 
 /** One line of the run's chunks.jsonl (models/training/chunks.py). */
 export interface RunChunk {
@@ -65,4 +66,38 @@ export function materialiseRunFiles(chunks: RunChunk[], root: string): number {
     writeFileSync(target, lines.join('\n') + '\n');
   }
   return byFile.size;
+}
+
+/** The run chunks a held-out question was made from (its citation targets), those the run's chunks.jsonl has. */
+export function sourceChunks(sample: RunSample, byId: Map<number, RunChunk>): RunChunk[] {
+  return sample.chunks.map((id) => byId.get(id)).filter((c) => c !== undefined);
+}
+
+/**
+ * Writes the run's files into `workDir/workspace` (emptied first), leaves out the files named in `leaveOut`, and
+ * indexes them with the product's engine into `workDir/store`. The caller closes the engine.
+ */
+export async function indexRunWorkspace(options: {
+  bundleDir: string;
+  workDir: string;
+  chunks: RunChunk[];
+  leaveOut?: Set<string>;
+  log: (message: string) => void;
+}): Promise<{ engine: ClaraEngine; files: number }> {
+  const root = path.join(options.workDir, 'workspace');
+  rmSync(options.workDir, { recursive: true, force: true });
+  const leaveOut = options.leaveOut ?? new Set<string>();
+  const files = materialiseRunFiles(options.chunks, root) - leaveOut.size;
+  for (const file of leaveOut) rmSync(path.join(root, file));
+  const engine = await openEngine({ root, storeDir: path.join(options.workDir, 'store'), bundleDir: options.bundleDir,
+    executionProvider: 'cpu' }, { onLog: (level, m) => options.log(`${level}: ${m}`) });
+  try {
+    options.log(`indexing ${files} files rebuilt from ${options.chunks.length} run chunks` +
+      (leaveOut.size > 0 ? ` (${leaveOut.size} held-out files left out)` : ''));
+    await engine.index();
+  } catch (err) {
+    await engine.close();
+    throw err;
+  }
+  return { engine, files };
 }

@@ -36,14 +36,16 @@ def measure(name: str, work: Path, data) -> dict:
     held = [s for s in data.held_samples if s.chunks]
     gold = [s.chunks[0] for s in held]
     out = {"variant": name, "index_chunks": len(index), "questions": len(held)}
-    for role, enc in (("compressor_copy", models.compressor), ("query_reasoner", models.query)):
-        q = encode_questions(enc, data.tok, [s.question for s in held], cfg.model.query_max_tokens)
-        out[role] = retrieval_metrics(ranks_of(F.normalize(q.flatten(1), dim=-1) @ index.T, gold))
+    questions = [s.question for s in held]
+    ask = {role: F.normalize(encode_questions(enc, data.tok, questions, cfg.model.query_max_tokens).flatten(1), dim=-1)
+           for role, enc in (("compressor_copy", models.compressor), ("query_reasoner", models.query))}
+    for role, q in ask.items():
+        out[role] = retrieval_metrics(ranks_of(q @ index.T, gold))
     # The same questions against an index whose files all sit under a folder the corpus did not have (a different
     # draw from the one path augmentation trains with): how much the memories depend on the exact path text.
     moved = F.normalize(compress_all(models.compressor, B.relocated_docs(data.tok, data.chunks, cfg, MOVED_SEED))
                         .flatten(1), dim=-1)
-    out["query_reasoner_moved_paths"] = retrieval_metrics(ranks_of(F.normalize(q.flatten(1), dim=-1) @ moved.T, gold))
+    out["query_reasoner_moved_paths"] = retrieval_metrics(ranks_of(ask["query_reasoner"] @ moved.T, gold))
     return out
 
 
