@@ -11,7 +11,7 @@ import { rmSync } from 'node:fs';
 import { openEngine } from '../extension/engine/clara-engine';
 import { formatDoc } from '../extension/engine/chunking/chunk-file';
 import { Bm25Index } from '../extension/engine/eval/bm25-baseline';
-import { ChunkTextReader } from '../extension/engine/eval/chunk-text';
+import { ChunkTextReader } from '../extension/engine/chunking/chunk-text-reader';
 import { materialiseCorpus } from '../extension/engine/eval/corpora';
 import { loadEvalSet } from '../extension/engine/eval/eval-sets';
 import { COMPRESS_BATCH } from '../extension/engine/indexing/chunk-rows';

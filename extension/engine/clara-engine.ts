@@ -6,6 +6,7 @@
 import { statSync } from 'node:fs';
 import * as path from 'node:path';
 import { answerQuestion } from './answer/answer-question';
+import { ChunkTextReader } from './chunking/chunk-text-reader';
 import { checkQuestion } from './answer/question-check';
 import { WorkspaceFilter } from './discovery/scan-workspace';
 import type { AnswerResult, AskOptions, EngineOptions, IndexProgress, IndexState, IndexSummary, ModelInfo, SearchHit } from './engine-api';
@@ -219,10 +220,13 @@ class Engine implements ClaraEngine {
   }
 
   ask(question: string, options: AskOptions = {}): Promise<AnswerResult> {
+    // A reader per question: the chunks are read as they are now, redacted as indexing redacted them.
+    const sources = new ChunkTextReader(this.root);
     return answerQuestion(this.bundle, this.store, question, {
       ...options,
       topK: options.topK ?? this.topK,
       lexicalFusion: this.options.lexicalFusion ?? false,
+      ...(this.options.groundedAnswers === false ? {} : { chunkText: (hit: SearchHit) => sources.read(hit) }),
     });
   }
 

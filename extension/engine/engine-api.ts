@@ -21,6 +21,11 @@ export interface EngineOptions {
   extraExcludes?: string[];
   /** Use the lexical (full-text) score fused with the memory score. */
   lexicalFusion?: boolean;
+  /**
+   * Answers quote only what the chunks they read hold (answer/grounded-spans.ts); default true. Off only to measure
+   * the generator without it (`clara eval --no-grounding`).
+   */
+  groundedAnswers?: boolean;
 }
 
 export type IndexPhase = 'idle' | 'scanning' | 'indexing' | 'paused' | 'done' | 'error';

@@ -18,10 +18,17 @@ export interface MemoryEncoder {
   encode(texts: string[]): Promise<Float32Array[]>;
 }
 
+/** Chooses each next token from the logits (greedy argmax when a generator is given none). */
+export interface DecodingRule {
+  /** `logits`: the vocabulary's logits for the next position; `ids`: the answer's ids so far (no prompt, no eos). */
+  pick(logits: Float32Array, ids: readonly number[]): number;
+}
+
 export interface GenerateOptions {
   maxNewTokens?: number;
   onToken?: (text: string) => void;
   signal?: AbortSignal;
+  rule?: DecodingRule;
 }
 
 export interface GenerateResult {

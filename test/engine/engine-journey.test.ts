@@ -5,6 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { readFileSync } from 'node:fs';
+import { ungroundedSpans } from '../../extension/engine/answer/grounded-spans';
 import { type ClaraEngine, openEngine } from '../../extension/engine/clara-engine';
 import { bundleUnderTest } from '../bundle/bundle-under-test';
 import { FixtureRepo, MULTI_LANGUAGE_PROJECT, tempDir } from '../fixtures/fixture-repo';
@@ -78,5 +80,10 @@ describe('engine journey: index → search → ask', () => {
       assert.deepEqual([c.path, c.startLine, c.endLine], [hit.path, hit.startLine, hit.endLine]);
     }
     assert.ok(result.timings.totalMs >= result.timings.retrievalMs);
+    // ask() grounds its answers in the workspace: every backticked name is a piece of a chunk the generator read.
+    const read = result.retrieved.slice(0, engine.bundle.manifest.generator.max_blocks);
+    const text = (h: { path: string; startLine: number; endLine: number }) =>
+      readFileSync(repo.abs(h.path), 'utf8').split('\n').slice(h.startLine - 1, h.endLine).join('\n');
+    assert.deepEqual(ungroundedSpans(result.answer, read.map((h) => [h.path, h.symbol ?? '', text(h)].join('\n'))), [], result.answer);
   });
 });

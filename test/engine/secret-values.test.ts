@@ -18,7 +18,7 @@ import {
 } from '../../extension/engine/chunking/secret-values';
 import { openEngineWithBundle } from '../../extension/engine/clara-engine';
 import type { ModelBundle } from '../../extension/engine/engine-parts';
-import { ChunkTextReader } from '../../extension/engine/eval/chunk-text';
+import { ChunkTextReader } from '../../extension/engine/chunking/chunk-text-reader';
 import { chunkId } from '../../extension/engine/indexing/chunk-rows';
 import { loadBundle } from '../../extension/engine/model/load-bundle';
 import { readPreview } from '../../extension/source-preview';

@@ -4,7 +4,8 @@ import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Bm25Index, codeTokens } from '../../extension/engine/eval/bm25-baseline';
-import { ChunkTextReader, docstringOf, extractiveAnswer } from '../../extension/engine/eval/chunk-text';
+import { ChunkTextReader } from '../../extension/engine/chunking/chunk-text-reader';
+import { docstringOf, extractiveAnswer } from '../../extension/engine/eval/chunk-text';
 
 test('code tokens keep identifiers whole and split snake and camel case', () => {
   assert.deepEqual(codeTokens('getURLField(max_len=3)'),

@@ -101,6 +101,10 @@ test('runEval indexes with the product, scores every system and writes score.py-
       assert.ok(r.answers.generator, `${r.id} has a generator answer`);
       assert.ok(r.answers.generator.metrics.abstained === 0 || r.answers.generator.metrics.abstained === 1);
       assert.ok(r.answers.extractive_bm25);
+      // The echo row scores the question itself; the generator's quoted names are all in the chunks it read.
+      assert.equal(r.answers.question_echo!.answer, questionOf(kit, r.id));
+      const grounded = r.answers.generator.metrics.quoted_grounded;
+      assert.ok(grounded === undefined || grounded === 1, `${r.id}: ${r.answers.generator.answer}`);
     }
   }
   // Three files, so every gold file is within the top 10 of every ranking that returns the whole corpus.
@@ -115,6 +119,7 @@ test('runEval indexes with the product, scores every system and writes score.py-
   const md = readFileSync(join(out, 'summary.md'), 'utf8');
   assert.match(md, /## sweqa — gold from paths/);
   assert.match(md, /BM25 baseline \(MiniSearch\)/);
+  assert.match(md, /reference point, not an answer: the question itself/);
   assert.equal(JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')).results.length, 6);
 
   if (!existsSync(SCORE_PY)) return;
@@ -130,3 +135,13 @@ test('runEval indexes with the product, scores every system and writes score.py-
   assert.equal(pyFused.ALL.answer_token_f1, Math.round(gen.answer_token_f1 * 1e4) / 1e4);
   assert.equal(pyFused.ALL.citation_file_hit, Math.round(gen.citation_file_hit * 1e4) / 1e4);
 });
+
+function questionOf(kit: string, id: string): string {
+  for (const set of ['sweqa', 'swebench_lite_loc']) {
+    for (const line of readFileSync(join(kit, `${set}.jsonl`), 'utf8').split('\n').filter(Boolean)) {
+      const row = JSON.parse(line) as { id: string; question: string };
+      if (row.id === id) return row.question;
+    }
+  }
+  throw new Error(`no question ${id} in the kit`);
+}

@@ -1,7 +1,8 @@
 /**
  * Answering: retrieve → the top memories in rank order → the generator (streamed, abortable) → citation markers
  * mapped to the blocks it read. Abstains without generating when the best memory score is under
- * manifest.retrieval.abstain_below.
+ * manifest.retrieval.abstain_below. Given the chunks' source (options.chunkText), decoding keeps every backticked
+ * span of the answer a piece of the chunks it read (grounded-spans.ts).
  */
 import type { AnswerResult, AskOptions, Citation, SearchHit } from '../engine-api';
 import type { MemoryReader, ModelBundle } from '../engine-parts';
@@ -9,13 +10,14 @@ import { cutQuestion } from '../retrieval/question-cut';
 import { retrieve } from '../retrieval/retrieve';
 import { abstainedAnswer, bestMemoryScore, toCitation } from './abstention';
 import { CitationMarkerFilter } from './citation-markers';
+import { GroundedSpanRule } from './grounded-spans';
 import { checkQuestion } from './question-check';
 
 export async function answerQuestion(
   bundle: ModelBundle,
   store: MemoryReader,
   question: string,
-  options: AskOptions & { topK: number; lexicalFusion: boolean },
+  options: AskOptions & { topK: number; lexicalFusion: boolean; chunkText?: (hit: SearchHit) => string },
 ): Promise<AnswerResult> {
   const started = performance.now();
   const cleaned = cutQuestion(bundle.tokenizer, checkQuestion(question), bundle.manifest.query_max_tokens);
@@ -42,8 +44,12 @@ export async function answerQuestion(
     options.onToken?.(text);
   };
   const generationStart = performance.now();
+  const rule = options.chunkText
+    ? new GroundedSpanRule(bundle.tokenizer, given.map((h) => groundingSource(h, options.chunkText!(h))), manifest.eos_id)
+    : undefined;
   const generated = await bundle.generator.generate(memories, cleaned, {
     signal: options.signal,
+    rule,
     onToken: (delta) => show(markers.push(delta)),
   });
   show(markers.flush());
@@ -56,6 +62,11 @@ export async function answerQuestion(
     answer, citations, retrieved, abstained: false, model,
     timings: { retrievalMs, firstTokenMs: generationStart - started + generated.firstTokenMs, generationMs, totalMs, tokens: generated.tokens },
   };
+}
+
+/** What a block's answer may quote: its path, its symbol and its text. */
+function groundingSource(hit: SearchHit, text: string): string {
+  return [hit.path, hit.symbol ?? '', text].join('\n');
 }
 
 /**

@@ -4,7 +4,7 @@
  * needs it: identifiers are kept whole and also split at snake_case and camelCase boundaries.
  */
 import MiniSearch from 'minisearch';
-import { ChunkTextReader, type ChunkSpan } from './chunk-text';
+import { ChunkTextReader, type ChunkSpan } from '../chunking/chunk-text-reader';
 
 /** Identifier-aware tokens: `getURLField_name` → getURLField_name, get, url, field, name (lower-cased later). */
 export function codeTokens(text: string): string[] {

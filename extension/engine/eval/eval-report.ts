@@ -10,7 +10,7 @@ import type { CorpusRun, EvalRun } from './run-eval';
 import { aggregate, type ScopeSummary } from './scoring';
 
 export const RETRIEVAL_SYSTEMS: RetrievalSystem[] = ['memory', 'lexical', 'fused', 'bm25', 'locagent'];
-export const ANSWER_SYSTEMS: AnswerSystem[] = ['generator', 'extractive_product', 'extractive_bm25'];
+export const ANSWER_SYSTEMS: AnswerSystem[] = ['generator', 'extractive_product', 'extractive_bm25', 'question_echo'];
 
 const SYSTEM_LABEL: Record<RetrievalSystem | AnswerSystem, string> = {
   memory: 'CLaRa memory score alone',
@@ -21,6 +21,7 @@ const SYSTEM_LABEL: Record<RetrievalSystem | AnswerSystem, string> = {
   generator: 'CLaRa generator (ask)',
   extractive_product: 'extractive: top-1 chunk of the CLaRa ranking',
   extractive_bm25: 'extractive: top-1 chunk of BM25',
+  question_echo: 'reference point, not an answer: the question itself',
 };
 
 /** Summaries: set → slice ('all', or 'paths'/'symbols' for SWE-QA) → system → scope (ALL, corpus) → means. */
@@ -77,15 +78,17 @@ function retrievalTable(bySystem: Record<string, Record<string, ScopeSummary>>, 
 }
 
 function answerTable(bySystem: Record<string, Record<string, ScopeSummary>>, withF1: boolean): string[] {
-  const cols = [...(withF1 ? ['token F1', 'EM'] : []), 'citation file hit', 'citation precision', 'citation line hit', 'abstained', 'n'];
+  const cols = [...(withF1 ? ['token F1', 'EM'] : []), 'citation file hit', 'citation precision', 'citation line hit', 'abstained',
+    'quoted names found in the chunks read', 'n'];
   const lines = [`| answer | ${cols.join(' | ')} |`, `|---|${cols.map(() => '---:').join('|')}|`];
   for (const sys of ANSWER_SYSTEMS) {
     const s = bySystem[sys]?.ALL;
     if (!s) continue;
     const m = s.mean;
     const lineHit = m.citation_line_hit === undefined ? '–' : `${fmt(m.citation_line_hit)} (n=${s.count.citation_line_hit})`;
+    const grounded = m.quoted_grounded === undefined ? '–' : `${fmt(m.quoted_grounded)} (n=${s.count.quoted_grounded})`;
     lines.push(`| ${SYSTEM_LABEL[sys]} | ${[...(withF1 ? [fmt(m.answer_token_f1), fmt(m.exact_match)] : []),
-      fmt(m.citation_file_hit), fmt(m.citation_file_precision), lineHit, fmt(m.abstained), String(s.n)].join(' | ')} |`);
+      fmt(m.citation_file_hit), fmt(m.citation_file_precision), lineHit, fmt(m.abstained), grounded, String(s.n)].join(' | ')} |`);
   }
   return lines;
 }

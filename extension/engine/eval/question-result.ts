@@ -13,7 +13,7 @@ import {
  */
 export type RetrievalSystem = 'memory' | 'lexical' | 'fused' | 'bm25' | 'locagent';
 /** Answer systems: the product's generator, and the extractive baseline on the product's / BM25's top-1 chunk. */
-export type AnswerSystem = 'generator' | 'extractive_product' | 'extractive_bm25';
+export type AnswerSystem = 'generator' | 'extractive_product' | 'extractive_bm25' | 'question_echo';
 
 export const SPAN_HIT_K = [1, 5, 10] as const;
 /** Retrieved chunk spans kept per system in the JSON (enough for span hit@10). */

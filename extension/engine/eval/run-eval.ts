@@ -10,7 +10,9 @@ import { openEngine, type ClaraEngine } from '../clara-engine';
 import type { EngineOptions, IndexState, IndexSummary } from '../engine-api';
 import { retrieve } from '../retrieval/retrieve';
 import { Bm25Index } from './bm25-baseline';
-import { ChunkTextReader, extractiveAnswer, type ChunkSpan } from './chunk-text';
+import { ChunkTextReader, type ChunkSpan } from '../chunking/chunk-text-reader';
+import { backtickSpans, ungroundedSpans } from '../answer/grounded-spans';
+import { extractiveAnswer } from './chunk-text';
 import { materialiseCorpus } from './corpora';
 import { COSQA_CORPUS_ID, loadEvalSet, type EvalQuestion, type EvalSetName } from './eval-sets';
 import {
@@ -41,6 +43,8 @@ export interface EvalConfig {
   lexicalFusion: boolean;
   /** Extra gitignore-style excludes for every corpus (EngineOptions.extraExcludes), e.g. translations. */
   excludes?: string[];
+  /** Grounded decoding in ask (EngineOptions.groundedAnswers; the product's default is on). */
+  grounding?: boolean;
   log: (message: string) => void;
 }
 
@@ -106,6 +110,7 @@ export async function runEval(config: EvalConfig): Promise<EvalRun> {
       root, storeDir, bundleDir: config.bundleDir, executionProvider: config.executionProvider,
       lexicalFusion: config.lexicalFusion, ...(config.topK ? { topK: config.topK } : {}),
       ...(config.excludes?.length ? { extraExcludes: config.excludes } : {}),
+      ...(config.grounding === false ? { groundedAnswers: false } : {}),
     }, { onLog: (level, m) => config.log(`[${corpus}] ${level}: ${m}`) });
     try {
       config.log(`[${corpus}] indexing ${root}`);
@@ -178,6 +183,8 @@ async function runQuestion(q: EvalQuestion, ctx: QuestionContext): Promise<Quest
     if (q.set !== 'cosqa') { // CoSQA is retrieval only: no reference answers
       r.answers.extractive_product = extract((ctx.config.lexicalFusion ? fus : mem).value[0]);
       r.answers.extractive_bm25 = extract(bm[0]);
+      // What token F1 gives for restating the question and saying nothing: SWE-QA's long references restate it.
+      r.answers.question_echo = scoreAnswer(q, q.question, []);
     }
 
     if (ctx.config.answers && q.set !== 'cosqa') {
@@ -185,6 +192,11 @@ async function runQuestion(q: EvalQuestion, ctx: QuestionContext): Promise<Quest
       r.answers.generator = scoreAnswer(q, a.answer, a.citations.map((c) => [c.path, c.startLine, c.endLine]), {
         abstained: a.abstained, timings: a.timings,
       });
+      if (!a.abstained) {
+        const read = a.retrieved.slice(0, bundle.manifest.generator.max_blocks);
+        const grounded = quotedGrounded(a.answer, read.map((h) => [h.path, h.symbol ?? '', ctx.reader.read(h)].join('\n')));
+        if (grounded !== null) r.answers.generator.metrics.quoted_grounded = grounded;
+      }
     }
   } catch (e) {
     r.error = (e as Error).message;
@@ -193,3 +205,10 @@ async function runQuestion(q: EvalQuestion, ctx: QuestionContext): Promise<Quest
 }
 
 export { COSQA_CORPUS_ID };
+
+/** Share of an answer's backticked names (and other quoted code) found in the text of the chunks it read; null for none. */
+export function quotedGrounded(answer: string, sources: string[]): number | null {
+  const spans = backtickSpans(answer);
+  if (spans.length === 0) return null;
+  return 1 - ungroundedSpans(answer, sources).length / spans.length;
+}

@@ -1,9 +1,9 @@
 /**
  * generator.onnx as an AnswerGenerator: one prefill run with the k memory blocks and the prompt, then one token per
- * run with the previous run's present key/values as the past (docs/BUNDLE.md, "ONNX signatures"). Greedy decoding;
- * stops at eos, at max_new_tokens or when the caller aborts; streams text deltas that never split a character.
+ * run with the previous run's present key/values as the past (docs/BUNDLE.md, "ONNX signatures"). Greedy decoding,
+ * or the caller's DecodingRule (answering grounds backticked spans with one: answer/grounded-spans.ts); stops at eos, at max_new_tokens or when the caller aborts; streams text deltas that never split a character.
  */
-import type { AnswerGenerator, GenerateOptions, GenerateResult, TextTokenizer } from '../engine-parts';
+import type { AnswerGenerator, DecodingRule, GenerateOptions, GenerateResult, TextTokenizer } from '../engine-parts';
 import { TokenTextStream } from './bundle-tokenizer';
 import { float32Tensor, floatOutput, int64Tensor, type OnnxModel, type TensorData } from './onnx-model';
 
@@ -26,6 +26,8 @@ export interface GenerateIdsOptions {
   signal?: AbortSignal;
   /** Called with each new token id (never eos) as soon as it is chosen. */
   onId?: (id: number) => void;
+  /** How each token is chosen; greedy argmax without one (as parity.json records it). */
+  rule?: DecodingRule;
 }
 
 export interface GenerateIdsResult {
@@ -63,6 +65,7 @@ export class KvCacheGenerator implements AnswerGenerator {
     const result = await this.generateIds(blocks, this.promptIds(question, blocks.length), {
       maxNewTokens: options.maxNewTokens,
       signal: options.signal,
+      rule: options.rule,
       onId: (id) => emit(stream.push(id)),
     });
     emit(stream.flush());
@@ -94,7 +97,8 @@ export class KvCacheGenerator implements AnswerGenerator {
 
     while (ids.length < maxNew) {
       const outputs = await this.model.run({ memory: feedMemory, input_ids: int64Tensor(input, [1, input.length]), ...past });
-      const next = argmaxLastRow(floatOutput(this.model, outputs, 'logits'), input.length);
+      const row = lastRow(floatOutput(this.model, outputs, 'logits'), input.length);
+      const next = options.rule ? options.rule.pick(row, ids) : argmax(row);
       if (ids.length === 0) firstTokenMs = performance.now() - started;
       if (next === eosId) return { ids, firstTokenMs, stoppedBy: 'eos' };
       ids.push(next);
@@ -119,15 +123,17 @@ function requireOutput(model: OnnxModel, outputs: Record<string, TensorData>, na
   return t;
 }
 
-/** Index of the largest logit at the last of `rows` positions (logits is [1, rows, vocab]). */
-function argmaxLastRow(logits: Float32Array, rows: number): number {
+/** The logits of the last of `rows` positions (logits is [1, rows, vocab]). */
+function lastRow(logits: Float32Array, rows: number): Float32Array {
   const vocab = logits.length / rows;
-  const offset = (rows - 1) * vocab;
+  return logits.subarray((rows - 1) * vocab, rows * vocab);
+}
+
+function argmax(row: Float32Array): number {
   let best = 0;
   let bestValue = -Infinity;
-  for (let v = 0; v < vocab; v++) {
-    const x = logits[offset + v];
-    if (x > bestValue) { bestValue = x; best = v; }
+  for (let v = 0; v < row.length; v++) {
+    if (row[v] > bestValue) { bestValue = row[v]; best = v; }
   }
   return best;
 }

@@ -1,0 +1,117 @@
+/**
+ * Grounded decoding (answer/grounded-spans.ts): the matching rules, the rule driving decoding with the bundle's real
+ * tokenizer over adversarial logits, and answering on the real bundle with the chunks' text as grounding.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { answerQuestion } from '../../extension/engine/answer/answer-question';
+import {
+  backtickSpans, GroundedSpanRule, groundingText, occursAligned, ungroundedSpans,
+} from '../../extension/engine/answer/grounded-spans';
+import type { ModelBundle } from '../../extension/engine/engine-parts';
+import { loadBundle } from '../../extension/engine/model/load-bundle';
+import { bundleUnderTest } from '../bundle/bundle-under-test';
+import { ExactMemoryReader, SAMPLE_DOCS } from './exact-memory-reader';
+
+const SOURCE = 'net/http_client.py\nfetch_url\nimport urllib.request\n\ndef fetch_url(url, timeout=10):\n    """Download the body."""\n    return response.read()';
+
+describe('grounding rules', () => {
+  it('accepts word-aligned pieces of the source and refuses pieces cut out of a word', () => {
+    const text = groundingText([SOURCE]);
+    for (const span of ['fetch_url', 'net/http_client.py', 'urllib.request', 'fetch_url(url, timeout=10)', 'response.read()', 'timeout']) {
+      assert.ok(occursAligned(text, span, true), span);
+    }
+    assert.equal(occursAligned(text, 'etch_url', false), false, 'starts inside a word');
+    assert.equal(occursAligned(text, 'fetch_u', true), false, 'a closed span that ends inside a word');
+    assert.equal(occursAligned(text, 'fetch_u', false), true, 'while still being written it may end inside one');
+    assert.equal(occursAligned(text, 'tkinter/ttk.py', false), false);
+  });
+
+  it('collapses whitespace, so a signature written on one line matches one wrapped in the source', () => {
+    assert.deepEqual(ungroundedSpans('`fetch_url(url,   timeout=10)` and `a(b,\n c)`', ['def fetch_url(url,\n        timeout=10):', 'a(b, c)']), []);
+  });
+
+  it('lists backticked spans in order and ignores an unclosed last one', () => {
+    assert.deepEqual(backtickSpans('`a` is in `b/c.py` [1], not `d'), ['a', 'b/c.py']);
+    assert.deepEqual(ungroundedSpans('`fetch_url` is in `tkinter/ttk.py` [1].', [SOURCE]), ['tkinter/ttk.py']);
+  });
+});
+
+describe('GroundedSpanRule with the bundle tokenizer', () => {
+  let bundle: ModelBundle;
+  before(async () => { bundle = await loadBundle(bundleUnderTest(), { executionProvider: 'cpu' }); });
+  after(async () => { await bundle?.close(); });
+
+  /** Decodes `steps` tokens choosing with `rule` (or plain argmax) from seeded random logits that favour backticks and slashes. */
+  function decode(rule: GroundedSpanRule | null, seed: number, steps = 40): string {
+    const vocab = vocabSize(bundle);
+    const favoured = [...Array(vocab).keys()].filter((id) => /[`/]/.test(bundle.tokenizer.decode([id])));
+    let state = seed;
+    const random = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const ids: number[] = [];
+    for (let step = 0; step < steps; step++) {
+      const logits = Float32Array.from({ length: vocab }, () => random() * 4);
+      for (const id of favoured) logits[id] += 3;
+      logits[bundle.manifest.eos_id] = -10;
+      ids.push(rule ? rule.pick(logits, ids) : logits.indexOf(Math.max(...logits)));
+    }
+    return bundle.tokenizer.decode(ids);
+  }
+
+  it('keeps every backticked span and every path of the answer inside the source, where argmax does not', () => {
+    let ungroundedWithout = 0;
+    for (let seed = 1; seed <= 8; seed++) {
+      const rule = new GroundedSpanRule(bundle.tokenizer, [SOURCE], bundle.manifest.eos_id);
+      const text = decode(rule, seed);
+      assert.deepEqual(ungroundedSpans(text, [SOURCE]), [], `seed ${seed}: ${JSON.stringify(text)}`);
+      const closed = text.slice(0, text.lastIndexOf('`') + 1);
+      for (const span of backtickSpans(closed)) assert.ok(!/[\r\n]/.test(span), `a span spans lines: ${JSON.stringify(span)}`);
+      assert.equal(new Set(backtickSpans(text)).size, backtickSpans(text).length, `a span repeats: ${JSON.stringify(text)}`);
+      const outside = text.split('`').filter((_, i) => i % 2 === 0).join(' ');
+      for (const word of outside.split(/\s+/).filter((w) => w.includes('/'))) {
+        const bare = word.replace(/^[([{'"]+/, '').replace(/[.,;:!?)\]}'"]+$/, '');
+        assert.ok(occursAligned(groundingText([SOURCE]), bare, false), `path outside backticks: ${word}`);
+      }
+      ungroundedWithout += ungroundedSpans(decode(null, seed), [SOURCE]).length;
+    }
+    assert.ok(ungroundedWithout > 0, 'the adversarial logits must produce ungrounded spans without the rule');
+  });
+
+  it('changes nothing while the most likely token is grounded', () => {
+    const rule = new GroundedSpanRule(bundle.tokenizer, [SOURCE], bundle.manifest.eos_id);
+    const ids = bundle.tokenizer.encode('`fetch_url` is in `net/');
+    const next = bundle.tokenizer.encode('http')[0];
+    const logits = new Float32Array(vocabSize(bundle)).fill(0);
+    logits[next] = 5;
+    assert.equal(rule.pick(logits, ids), next);
+    const bad = bundle.tokenizer.encode('tk')[0];
+    logits[bad] = 9;
+    assert.notEqual(rule.pick(logits, ids), bad, '"net/tk" is no piece of the source');
+  });
+
+  it('answers from the real bundle quote only what the given chunks hold', async () => {
+    const store = await ExactMemoryReader.build(bundle, SAMPLE_DOCS);
+    const generating = new Proxy(bundle, {
+      get: (target, prop, receiver) => prop === 'manifest'
+        ? { ...target.manifest, retrieval: { ...target.manifest.retrieval, abstain_below: -2 } }
+        : Reflect.get(target, prop, receiver),
+    });
+    const codeOf = (path: string) => SAMPLE_DOCS.find((d) => d.path === path)!.code;
+    for (const question of ['What does add_numbers return?', 'Where is the stack push defined?', 'Which file reads a JSON configuration?']) {
+      const result = await answerQuestion(generating, store, question, { topK: 3, lexicalFusion: true, chunkText: (hit) => codeOf(hit.path) });
+      const given = result.retrieved.slice(0, bundle.manifest.generator.max_blocks);
+      const sources = given.map((h) => [h.path, h.symbol ?? '', codeOf(h.path)].join('\n'));
+      assert.deepEqual(ungroundedSpans(result.answer, sources), [], `${question} → ${result.answer}`);
+    }
+  });
+});
+
+/** The number of token ids of the bundle's tokenizer (its vocabulary and added tokens). */
+function vocabSize(bundle: ModelBundle): number {
+  const json = JSON.parse(readFileSync(join(bundle.dir, 'tokenizer.json'), 'utf8')) as {
+    model: { vocab: Record<string, number> }; added_tokens?: Array<{ id: number }>;
+  };
+  return 1 + Math.max(...Object.values(json.model.vocab), ...(json.added_tokens ?? []).map((t) => t.id));
+}
