@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { scratchDir } from '../fixtures/fixture-repo';
 import { Bm25Index, codeTokens } from '../../extension/engine/eval/bm25-baseline';
 import { ChunkTextReader } from '../../extension/engine/chunking/chunk-text-reader';
 import { docstringOf, extractiveAnswer } from '../../extension/engine/eval/chunk-text';
@@ -13,7 +13,7 @@ test('code tokens keep identifiers whole and split snake and camel case', () => 
 });
 
 function corpus(): string {
-  const root = mkdtempSync(join(tmpdir(), 'clara-bm25-'));
+  const root = scratchDir('clara-bm25-');
   mkdirSync(join(root, 'pkg'));
   writeFileSync(join(root, 'pkg/session.py'), [
     'class Session:',

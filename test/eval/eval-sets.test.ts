@@ -1,14 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { scratchDir } from '../fixtures/fixture-repo';
 import { EvalDataError, cosqaSnippetPath, loadEvalSet, loadJsonlSet } from '../../extension/engine/eval/eval-sets';
 import { materialiseCosqa } from '../../extension/engine/eval/corpora';
 import { selectQuestions } from '../../extension/engine/eval/run-eval';
 
 function kit(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'clara-kit-'));
+  const dir = scratchDir('clara-kit-');
   const rows = [
     { id: 'flask-1', corpus: 'flask', question: 'q1', reference_answer: 'a', gold_files: ['app.py'], gold_from: 'paths',
       gold_lines: [['app.py', 3, 9]] },
@@ -53,7 +53,7 @@ test('question selection filters corpora and limits per (set, corpus)', () => {
 
 test('CoSQA snippets become one file each, reused on a second call', () => {
   const dir = kit();
-  const cache = mkdtempSync(join(tmpdir(), 'clara-cache-'));
+  const cache = scratchDir('clara-cache-');
   const root = materialiseCosqa(dir, cache);
   assert.deepEqual(readdirSync(join(root, 'snippets')).sort(), ['0000.py', '0001.py']);
   assert.equal(readFileSync(join(root, cosqaSnippetPath(1)), 'utf8'), 'def b(): return 1\n');

@@ -6,9 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { scratchDir } from '../fixtures/fixture-repo';
 import { writeEvalRun } from '../../extension/engine/eval/eval-report';
 import { runEval } from '../../extension/engine/eval/run-eval';
 import { bundleUnderTest } from '../bundle/bundle-under-test';
@@ -37,7 +37,7 @@ const TOY: Record<string, string> = {
 };
 
 function writeKit(): string {
-  const kit = mkdtempSync(join(tmpdir(), 'clara-evalkit-'));
+  const kit = scratchDir('clara-evalkit-');
   const src = join(kit, 'toy-src');
   for (const [p, text] of Object.entries(TOY)) {
     mkdirSync(join(src, p, '..'), { recursive: true });
@@ -79,7 +79,7 @@ const SCORE_PY = join(process.env.CLARA_EVAL_DATA ?? '/work/shared/eval', 'tools
 
 test('runEval indexes with the product, scores every system and writes score.py-compatible predictions', { timeout: 600_000 }, async () => {
   const kit = writeKit();
-  const cache = mkdtempSync(join(tmpdir(), 'clara-evalcache-'));
+  const cache = scratchDir('clara-evalcache-');
   const logs: string[] = [];
   const run = await runEval({
     dataDir: kit, cacheDir: cache, bundleDir: bundleUnderTest(), executionProvider: 'cpu',
@@ -114,7 +114,7 @@ test('runEval indexes with the product, scores every system and writes score.py-
   assert.equal(toy1.retrieval.memory!.metrics['recall@10'], 1);
   assert.ok('span_hit@1' in toy1.retrieval.memory!.metrics);
 
-  const out = mkdtempSync(join(tmpdir(), 'clara-evalout-'));
+  const out = scratchDir('clara-evalout-');
   const summary = writeEvalRun(out, run, 'clara eval (test)');
   const md = readFileSync(join(out, 'summary.md'), 'utf8');
   assert.match(md, /## sweqa — gold from paths/);

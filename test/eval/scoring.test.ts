@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { scratchDir } from '../fixtures/fixture-repo';
 import {
   aggregate, answerTokens, citationMetrics, exactMatch, rankedFiles, retrievalMetrics, spanHitAtK, tokenF1,
   type MetricRow, type Span,
@@ -98,7 +98,7 @@ test('matches score.py on a small predictions file', { skip: !existsSync(SCORE_P
       answer: 'Blueprints defer route registration.', citations: [] },
     { id: 'q3', files: ['adapters.py'], answer: 'HTTPAdapter', citations: [['adapters.py', 1, 9]] },
   ];
-  const dir = mkdtempSync(join(tmpdir(), 'clara-score-'));
+  const dir = scratchDir('clara-score-');
   const gf = join(dir, 'gold.jsonl');
   const pf = join(dir, 'pred.jsonl');
   writeFileSync(gf, gold.map((g) => JSON.stringify(g)).join('\n') + '\n');

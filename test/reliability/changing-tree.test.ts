@@ -25,8 +25,13 @@ before(async () => {
   bundle = await loadBundle(BUNDLE, { executionProvider: 'cpu' });
 });
 after(async () => {
-  for (const c of cleanups.reverse()) await c();
+  // Every cleanup runs even when one fails (temp folders must not outlive the test); the first failure is reported.
+  const failures: unknown[] = [];
+  for (const c of cleanups.reverse()) {
+    try { await c(); } catch (err) { failures.push(err); }
+  }
   await bundle?.close();
+  if (failures.length > 0) throw failures[0];
 });
 
 function repoOf(files: FixtureFiles): FixtureRepo {

@@ -176,7 +176,9 @@ export class WorkerHarness {
   readonly events: import('../../extension/engine/worker/worker-protocol').WorkerEvent[] = [];
   readonly worker: import('node:worker_threads').Worker;
   private nextId = 1;
-  private readonly waiting = new Map<number, (e: import('../../extension/engine/worker/worker-protocol').WorkerEvent) => void>();
+  private exited = false;
+  private closing: Promise<void> | null = null;
+  private readonly waiting = new Map<number, (e: import('../../extension/engine/worker/worker-protocol').WorkerEvent | null) => void>();
   private readonly listeners = new Set<(e: import('../../extension/engine/worker/worker-protocol').WorkerEvent) => void>();
 
   constructor(options: import('node:worker_threads').WorkerOptions = {}) {
@@ -191,6 +193,13 @@ export class WorkerHarness {
         this.waiting.delete(m.id);
       }
     });
+    // A call the worker can no longer answer fails instead of pending forever (a pending promise with nothing else
+    // to wait for lets the process exit quietly, skipping whatever cleanup came after it).
+    this.worker.on('exit', () => {
+      this.exited = true;
+      for (const answer of this.waiting.values()) answer(null);
+      this.waiting.clear();
+    });
   }
 
   on(listener: (e: import('../../extension/engine/worker/worker-protocol').WorkerEvent) => void): () => void {
@@ -201,8 +210,10 @@ export class WorkerHarness {
   /** Sends a request; resolves with its result, rejects with the worker's error message. */
   call<T>(body: Record<string, unknown>): Promise<T> {
     const id = this.nextId++;
+    if (this.exited) return Promise.reject(new Error('the worker has exited'));
     return new Promise<T>((resolve, reject) => {
       this.waiting.set(id, (m) => {
+        if (m === null) { reject(new Error('the worker exited before replying')); return; }
         if (m.type !== 'reply') return;
         if (m.ok) resolve(m.result as T);
         else reject(new Error(m.error));
@@ -211,8 +222,12 @@ export class WorkerHarness {
     });
   }
 
-  async close(): Promise<void> {
-    await this.call({ type: 'close' }).catch(() => undefined);
-    await this.worker.terminate();
+  /** Closes the engine and ends the worker; a second call waits for the first. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.call({ type: 'close' }).catch(() => undefined);
+      await this.worker.terminate();
+    })();
+    return this.closing;
   }
 }
