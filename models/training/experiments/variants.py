@@ -43,6 +43,8 @@ class Variant:
                                                 # ablation ran without it, so 0 here keeps them reproducible
     path_augment: float = 0.0                   # SCP reads a chunk under a moved path this often (train.scp)
     steps_scale: float = 1.0                    # SCP and warm-up steps times this (same batch sizes)
+    reader_steps_scale: float = 1.0             # instruction and end-to-end steps times this (the generator's
+                                                # training on k-block answers)
     seed: int = 1234                            # everything after the shared generator pretraining
 
 
@@ -58,6 +60,8 @@ VARIANTS = [
     Variant("ctr-w3", scp_contrastive=3.0, retrieval=True),
     Variant("ctr-path", scp_contrastive=1.0, path_augment=0.5, retrieval=True),
     Variant("ctr-x2", scp_contrastive=1.0, steps_scale=2.0, retrieval=True),
+    Variant("ctr-long", scp_contrastive=1.0, steps_scale=4.0, reader_steps_scale=8.0, retrieval=True),
+    Variant("ctr-reader8", scp_contrastive=1.0, reader_steps_scale=8.0, retrieval=True),
 ]
 # A second seed of every variant (compressor init, sample order, negatives): the spread between the two is the
 # training noise the differences between variants have to beat.
@@ -77,6 +81,8 @@ def experiment_config(v: Variant | None, smoke: bool = False) -> TrainConfig:
         cfg.path_augment = v.path_augment
         cfg.scp.steps = round(cfg.scp.steps * v.steps_scale)
         cfg.align.steps = round(cfg.align.steps * v.steps_scale)
+        cfg.instruct.steps = round(cfg.instruct.steps * v.reader_steps_scale)
+        cfg.e2e.steps = round(cfg.e2e.steps * v.reader_steps_scale)
     if smoke:
         for st in ("pretrain_gen", "scp", "instruct", "align", "e2e"):
             getattr(cfg, st).steps = 2
