@@ -27,6 +27,8 @@ describe('grounding rules', () => {
     assert.equal(occursAligned(text, 'fetch_u', true), false, 'a closed span that ends inside a word');
     assert.equal(occursAligned(text, 'fetch_u', false), true, 'while still being written it may end inside one');
     assert.equal(occursAligned(text, 'tkinter/ttk.py', false), false);
+    // A source's trailing whitespace leads nowhere (a span must not grow into it and be stuck there).
+    assert.equal(occursAligned(groundingText(['flag = False \n', 'b.py']), 'False ', false), false);
   });
 
   it('collapses whitespace, so a signature written on one line matches one wrapped in the source', () => {
@@ -67,7 +69,11 @@ describe('GroundedSpanRule with the bundle tokenizer', () => {
       const text = decode(rule, seed);
       assert.deepEqual(ungroundedSpans(text, [SOURCE]), [], `seed ${seed}: ${JSON.stringify(text)}`);
       const closed = text.slice(0, text.lastIndexOf('`') + 1);
-      for (const span of backtickSpans(closed)) assert.ok(!/[\r\n]/.test(span), `a span spans lines: ${JSON.stringify(span)}`);
+      for (const span of backtickSpans(closed)) {
+        assert.ok(!/[\r\n]/.test(span), `a span spans lines: ${JSON.stringify(span)}`);
+        assert.match(span, /^\S(.*\S)?$/, 'a span starts and ends with a visible character');
+        assert.match(span, /[\p{L}\p{N}_]/u, 'a span holds a word character');
+      }
       assert.equal(new Set(backtickSpans(text)).size, backtickSpans(text).length, `a span repeats: ${JSON.stringify(text)}`);
       const outside = text.split('`').filter((_, i) => i % 2 === 0).join(' ');
       for (const word of outside.split(/\s+/).filter((w) => w.includes('/'))) {
@@ -89,6 +95,18 @@ describe('GroundedSpanRule with the bundle tokenizer', () => {
     const bad = bundle.tokenizer.encode('tk')[0];
     logits[bad] = 9;
     assert.notEqual(rule.pick(logits, ids), bad, '"net/tk" is no piece of the source');
+  });
+
+  it('at a dead end (a span whose only occurrence ends the text, already quoted) closes it rather than leave the text', () => {
+    const source = 'util/x.py\nnothing here but the end: foo_bar';
+    const rule = new GroundedSpanRule(bundle.tokenizer, [source], bundle.manifest.eos_id);
+    const ids = bundle.tokenizer.encode('`foo_bar` and `foo_bar');
+    const logits = new Float32Array(vocabSize(bundle)).fill(0);
+    for (const piece of ['baz', 'qux', '_x']) logits[bundle.tokenizer.encode(piece)[0]] = 9;
+    const next = rule.pick(logits, ids);
+    const text = bundle.tokenizer.decode([...ids, next]);
+    assert.ok(text.startsWith('`foo_bar` and `foo_bar`'), JSON.stringify(text));
+    assert.deepEqual(ungroundedSpans(text, [source]), []);
   });
 
   it('answers from the real bundle quote only what the given chunks hold', async () => {
