@@ -13,6 +13,7 @@ import {
 import type { ModelBundle } from '../../extension/engine/engine-parts';
 import { loadBundle } from '../../extension/engine/model/load-bundle';
 import { bundleUnderTest } from '../bundle/bundle-under-test';
+import { NameSet, quotableNames } from '../../extension/engine/answer/quotable-names';
 import { ExactMemoryReader, SAMPLE_DOCS } from './exact-memory-reader';
 
 const SOURCE = 'net/http_client.py\nfetch_url\nimport urllib.request\n\ndef fetch_url(url, timeout=10):\n    """Download the body."""\n    return response.read()';
@@ -33,6 +34,20 @@ describe('grounding rules', () => {
 
   it('collapses whitespace, so a signature written on one line matches one wrapped in the source', () => {
     assert.deepEqual(ungroundedSpans('`fetch_url(url,   timeout=10)` and `a(b,\n c)`', ['def fetch_url(url,\n        timeout=10):', 'a(b, c)']), []);
+  });
+
+  it('quotable names: paths, file names, symbols, identifiers, dotted sub-chains, short calls, numbers, short strings', () => {
+    const names = quotableNames([SOURCE]);
+    for (const n of ['net/http_client.py', 'http_client.py', 'fetch_url', 'urllib.request', 'urllib', 'request',
+      'fetch_url(url, timeout=10)', 'response.read()', 'response.read', 'read', 'timeout', '10']) {
+      assert.ok(names.includes(n), n);
+    }
+    for (const fragment of ['etch_url', 'fetch_u', 'url, timeout', 'Download the', 'def fetch_url']) assert.ok(!names.includes(fragment), fragment);
+    assert.ok(quotableNames(["a.py\n\nx = 'two words'"]).includes("'two words'"));
+    assert.deepEqual(names, [...names].sort(), 'sorted, for prefix lookup');
+    const set = new NameSet(names);
+    assert.ok(set.extends('fetch_') && set.extends('urllib.re') && !set.extends('tkinter'));
+    assert.ok(!set.extends('timeou', new Set(['timeout'])), 'every name it leads to is excluded');
   });
 
   it('lists backticked spans in order and ignores an unclosed last one', () => {
@@ -73,6 +88,7 @@ describe('GroundedSpanRule with the bundle tokenizer', () => {
         assert.ok(!/[\r\n]/.test(span), `a span spans lines: ${JSON.stringify(span)}`);
         assert.match(span, /^\S(.*\S)?$/, 'a span starts and ends with a visible character');
         assert.match(span, /[\p{L}\p{N}_]/u, 'a span holds a word character');
+        assert.ok(quotableNames([SOURCE]).includes(span), `a span is a name of the source: ${JSON.stringify(span)}`);
       }
       assert.equal(new Set(backtickSpans(text)).size, backtickSpans(text).length, `a span repeats: ${JSON.stringify(text)}`);
       const outside = text.split('`').filter((_, i) => i % 2 === 0).join(' ');

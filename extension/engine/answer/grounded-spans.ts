@@ -1,10 +1,10 @@
 /**
- * Grounded decoding: whatever the generator writes between backticks (a name, a path, a signature, a value) must be
- * a piece of the source of the memories it was given. The generator still reads only the memories; this rule reads
- * the text of those chunks from the workspace (redacted as the chunker redacts it) and, at each step, takes the most
- * likely token that keeps every backticked span a word-aligned, one-line piece of that text with a word character in
- * it and no space at either end, not already quoted in the same answer. Words outside backticks are left to the
- * model, except paths (words with a "/").
+ * Grounded decoding: whatever the generator writes between backticks (a name, a path, a call, a value) must be one
+ * of the names found in the chunks it was given (quotable-names.ts). The generator still reads only the memories;
+ * this rule reads the text of those chunks from the workspace (redacted as the chunker redacts it) and, at each step,
+ * takes the most likely token that keeps every backticked span on the way to such a name, not already quoted in the
+ * same answer. Words outside backticks are left to the model, except paths (words with a "/"), which must be
+ * pieces of that text.
  *
  * Why: a from-scratch generator this small names files and symbols from its training corpus rather than from the
  * memories (measured on SWE-QA before this rule: 2 of 127 answers' backticked names occurred in the chunks read;
@@ -12,6 +12,7 @@
  * that says less.
  */
 import type { DecodingRule, TextTokenizer } from '../engine-parts';
+import { NameSet, quotableNames } from './quotable-names';
 
 /** A backticked span longer than this is cut off: nothing the model should quote in an answer is that long. */
 export const MAX_SPAN_CHARS = 96;
@@ -72,17 +73,18 @@ function tokenTexts(tokenizer: TextTokenizer, vocab: number): string[] {
 
 export class GroundedSpanRule implements DecodingRule {
   private readonly text: string;
+  private readonly names: NameSet;
   private readonly checked = new Map<string, boolean>();
 
   constructor(private readonly tokenizer: TextTokenizer, sources: readonly string[], private readonly eosId: number) {
     this.text = groundingText(sources);
+    this.names = new NameSet(quotableNames(sources));
   }
 
   /**
-   * The most likely token that keeps the answer grounded. A span can reach a dead end (its only occurrences are
-   * already quoted, or it reached MAX_SPAN_CHARS); then the rule relaxes one step at a time: a repeat may close it,
-   * then any piece of the text may close it (not ending on a word boundary). Only if even that is impossible (never
-   * seen) is the plain argmax taken.
+   * The most likely token that keeps the answer grounded. A span can reach a dead end (the only names it leads to
+   * are already quoted); then the rule relaxes one step at a time: a repeat may close it, then any piece of the text
+   * may close it. Only if even that is impossible (never seen) is the plain argmax taken.
    */
   pick(logits: Float32Array, ids: readonly number[]): number {
     const texts = tokenTexts(this.tokenizer, logits.length);
@@ -115,7 +117,8 @@ export class GroundedSpanRule implements DecodingRule {
       } else if (open) {
         if (ch === '\uFFFD' || /[\r\n]/.test(ch) || (span === '' && /\s/.test(ch))) return false;
         span = collapseSpace(span + ch);
-        if (span.length > MAX_SPAN_CHARS || !this.occurs(span, false)) return false;
+        // Only towards a name not yet quoted (strictly), so that a span cannot walk into a dead end.
+        if (span.length > MAX_SPAN_CHARS || !this.names.extends(span, relax === 'strict' ? quoted : undefined)) return false;
       } else if (/\s/.test(ch)) {
         if (!this.pathWordOk(word, true)) return false;
         word = '';
@@ -130,7 +133,7 @@ export class GroundedSpanRule implements DecodingRule {
 
   private closes(span: string, quoted: ReadonlySet<string>, relax: Relax): boolean {
     if (relax === 'any-close') return WORD.test(span) && this.occurs(span, false);
-    return closable(span) && (relax === 'repeats' || !quoted.has(span)) && this.occurs(span, true);
+    return closable(span) && (relax === 'repeats' || !quoted.has(span)) && this.names.has(span);
   }
 
   /**
