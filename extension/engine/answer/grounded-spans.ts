@@ -98,7 +98,16 @@ export class GroundedSpanRule implements DecodingRule {
       if (allowed(best)) return best;
       order ??= topIndices(logits, SHORTLIST);
       for (const id of order) if (allowed(id)) return id;
-      for (const id of Array.from(logits.keys()).sort((x, y) => logits[y] - logits[x])) if (allowed(id)) return id;
+      // The whole vocabulary, best logit first without sorting it: only a token that beats the best allowed so far
+      // is checked, and inside a span only tokens whose first character can continue it.
+      const starts = state.open ? this.nextChars(state.span) : null;
+      let found = -1;
+      for (let id = 0; id < logits.length; id++) {
+        if (found >= 0 && logits[id] <= logits[found]) continue;
+        if (starts && !starts.has(texts[id][0])) continue;
+        if (allowed(id)) found = id;
+      }
+      if (found >= 0) return found;
     }
     return best;
   }
@@ -129,6 +138,13 @@ export class GroundedSpanRule implements DecodingRule {
     }
     // A piece that only adds whitespace or special-token text inside a span makes no progress.
     return !(state.open && open && span === state.span && !piece.includes('`'));
+  }
+
+  /** Characters that can follow `span` inside backticks: the next character of a name it starts, or the closing tick. */
+  private nextChars(span: string): Set<string> {
+    const chars = new Set(['`']);
+    for (const name of this.names.startingWith(span)) if (name.length > span.length) chars.add(name[span.length]);
+    return chars;
   }
 
   private closes(span: string, quoted: ReadonlySet<string>, relax: Relax): boolean {

@@ -64,6 +64,12 @@ export class NameSet {
 
   /** Whether some name outside `except` starts with `prefix`. */
   extends(prefix: string, except: ReadonlySet<string> = NO_NAMES): boolean {
+    for (const name of this.startingWith(prefix)) if (!except.has(name)) return true;
+    return false;
+  }
+
+  /** The names that start with `prefix`, in order. */
+  *startingWith(prefix: string): Generator<string> {
     let lo = 0;
     let hi = this.sorted.length;
     while (lo < hi) {
@@ -71,9 +77,6 @@ export class NameSet {
       if (this.sorted[mid] < prefix) lo = mid + 1;
       else hi = mid;
     }
-    for (let i = lo; i < this.sorted.length && this.sorted[i].startsWith(prefix); i++) {
-      if (!except.has(this.sorted[i])) return true;
-    }
-    return false;
+    for (let i = lo; i < this.sorted.length && this.sorted[i].startsWith(prefix); i++) yield this.sorted[i];
   }
 }
