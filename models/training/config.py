@@ -98,6 +98,17 @@ def tiny() -> TrainConfig:
     )
 
 
+def tiny_long() -> TrainConfig:
+    """tiny's model and data, trained longer: SCP x4, instruction and end-to-end x8 (experiment `ctr-long`:
+    all-held-out MRR 0.279 vs 0.197, held-out answer F1 0.63 vs 0.55). About 17 minutes on one core."""
+    cfg = tiny()
+    cfg.name = "tiny-long"
+    cfg.scp.steps *= 4
+    cfg.instruct.steps *= 8
+    cfg.e2e.steps *= 8
+    return cfg
+
+
 def small() -> TrainConfig:
     """The shipped default: CPU, about an hour of training on 2 shared cores."""
     return TrainConfig(
@@ -132,7 +143,7 @@ def base() -> TrainConfig:
     )
 
 
-CONFIGS = {"tiny": tiny, "small": small, "base": base}
+CONFIGS = {"tiny": tiny, "tiny-long": tiny_long, "small": small, "base": base}
 
 
 def get_config(name: str) -> TrainConfig:
