@@ -66,6 +66,10 @@ class TrainConfig:
     scp_contrastive: float = 1.0
     # Probability that SCP reads a chunk under a moved path (batches.PATH_PREFIXES); 0 = always the corpus path.
     path_augment: float = 0.0
+    # Also synthesise "described" questions (synth_python.described_sample: the definition named by the words of its
+    # identifiers). Measured through the product as `tiny-described` (docs/MODEL.md): answers better, memory ranking
+    # mixed, one seed; off until it measures better.
+    synth_described: bool = False
     align_temperature: float = 0.05
     e2e_query_lr_scale: float = 0.1
     topk_tau: float = 0.02
@@ -109,6 +113,14 @@ def tiny_long() -> TrainConfig:
     return cfg
 
 
+def tiny_described() -> TrainConfig:
+    """tiny with the "described" question kind in its SCP data (an experiment; docs/MODEL.md)."""
+    cfg = tiny()
+    cfg.name = "tiny-described"
+    cfg.synth_described = True
+    return cfg
+
+
 def small() -> TrainConfig:
     """The shipped default: CPU, about an hour of training on 2 shared cores."""
     return TrainConfig(
@@ -143,7 +155,7 @@ def base() -> TrainConfig:
     )
 
 
-CONFIGS = {"tiny": tiny, "tiny-long": tiny_long, "small": small, "base": base}
+CONFIGS = {"tiny": tiny, "tiny-long": tiny_long, "tiny-described": tiny_described, "small": small, "base": base}
 
 
 def get_config(name: str) -> TrainConfig:

@@ -15,7 +15,8 @@ from .synth_python import Sample, synthesise_python
 from .synth_regex import synthesise_brace
 
 
-def synthesise(files: list[SourceFile], chunks: list[Chunk], rng: random.Random, cap: int) -> list[Sample]:
+def synthesise(files: list[SourceFile], chunks: list[Chunk], rng: random.Random, cap: int,
+               described: bool = False) -> list[Sample]:
     by_file: dict[tuple[str, str], list[Chunk]] = collections.defaultdict(list)
     for c in chunks:
         by_file[(c.repo, c.path)].append(c)
@@ -25,7 +26,7 @@ def synthesise(files: list[SourceFile], chunks: list[Chunk], rng: random.Random,
         if not fchunks:
             continue
         if f.language == "python":
-            got, _ = synthesise_python(f.text, f.path, fchunks, rng)
+            got, _ = synthesise_python(f.text, f.path, fchunks, rng, described=described)
         else:
             got, _ = synthesise_brace(f.text, f.path, fchunks, f.language, rng)
         per_chunk: dict[int, int] = collections.Counter()
@@ -57,8 +58,8 @@ def prepare(cfg: TrainConfig, run_dir: Path, cache: Path) -> dict:
         c.id += len(train_chunks)
     tok = bpe.train_tokenizer([f.text for f in train_files], cfg.model.vocab_size)
     bpe.save_tokenizer(tok, run_dir / "tokenizer", cfg.model.doc_max_tokens)
-    train_samples = synthesise(train_files, train_chunks, rng, cfg.max_samples_per_chunk)
-    held_samples = synthesise(held_files, held_chunks, rng, cfg.max_samples_per_chunk)
+    train_samples = synthesise(train_files, train_chunks, rng, cfg.max_samples_per_chunk, cfg.synth_described)
+    held_samples = synthesise(held_files, held_chunks, rng, cfg.max_samples_per_chunk, cfg.synth_described)
     for name, rows in (("chunks.jsonl", train_chunks + held_chunks),
                        ("samples.jsonl", train_samples), ("heldout_samples.jsonl", held_samples)):
         with open(run_dir / name, "w") as fh:

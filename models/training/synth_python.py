@@ -13,7 +13,7 @@ from .chunks import Chunk
 
 @dataclass
 class Sample:
-    kind: str          # simple | complex | paraphrase | nlq
+    kind: str          # simple | complex | paraphrase | nlq | described
     language: str
     question: str
     answer: str        # with [#i] citation placeholders
@@ -236,6 +236,36 @@ def nlq_sample(d: Definition, lang: str, rng: random.Random) -> Sample | None:
     return Sample("nlq", lang, q, f"`{d.qualname}` in `{d.path}` [#0].", [d.chunk])
 
 
+def name_words(name: str) -> str:
+    """An identifier as the words a person would say: `open_resource` -> "open resource",
+    `TaggedJSONSerializer` -> "tagged json serializer", `urllib/parse.py` -> "urllib parse"."""
+    name = re.sub(r"\.\w+$", "", name) if "/" in name else name
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", name))
+    return " ".join(w.lower() for w in re.split(r"[^A-Za-z0-9]+", spaced) if w)
+
+
+DESCRIBED_TEMPLATES = {
+    "method": ["How does the {name} method of the {cls} class work?", "Where is the {name} method of {cls} implemented?",
+               "What does the {cls} {name} method do in {module}?"],
+    "function": ["Where is the function that does {name} in {module}?", "How does {module} {name} work?",
+                 "Which function handles {name}?"],
+    "class": ["Where is the {name} class defined?", "What is the {name} class in {module} for?",
+              "How is the {name} class implemented?"],
+}
+
+
+def described_sample(d: Definition, lang: str, rng: random.Random) -> Sample | None:
+    """A question that names the definition by the words of its identifiers (and its class and module), never the
+    identifier itself, as people (and SWE-QA) ask: "the open resource method of the app class" for `App.open_resource`."""
+    if d.kind not in DESCRIBED_TEMPLATES:
+        return None
+    words = name_words(d.name)
+    if len(words) < 3 or words.replace(" ", "") == d.name:
+        return None  # a one-word lower-case name would be the identifier itself
+    q = rng.choice(DESCRIBED_TEMPLATES[d.kind]).format(name=words, cls=name_words(d.cls), module=name_words(d.path))
+    return Sample("described", lang, q, f"`{d.qualname}` in `{d.path}` [#0].", [d.chunk])
+
+
 def complex_samples(defs: list[Definition], lang: str, rng: random.Random) -> list[Sample]:
     """Relations whose two ends live in different chunks: callers/callees, inheritance/overrides,
     attributes produced in one method and consumed in another."""
@@ -286,13 +316,14 @@ def complex_samples(defs: list[Definition], lang: str, rng: random.Random) -> li
     return out
 
 
-def synthesise_python(text: str, path: str, chunks: list[Chunk], rng: random.Random) -> tuple[list[Sample],
-                                                                                              list[Definition]]:
+def synthesise_python(text: str, path: str, chunks: list[Chunk], rng: random.Random,
+                      described: bool = False) -> tuple[list[Sample], list[Definition]]:
     defs = extract_definitions(text, path, chunks)
     samples: list[Sample] = []
     for d in defs:
         samples.extend(simple_samples(d, "python", rng))
-        for s in (paraphrase_sample(d, "python"), nlq_sample(d, "python", rng)):
+        extra = described_sample(d, "python", rng) if described else None
+        for s in (paraphrase_sample(d, "python"), nlq_sample(d, "python", rng), extra):
             if s is not None:
                 samples.append(s)
     samples.extend(complex_samples(defs, "python", rng))

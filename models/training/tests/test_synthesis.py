@@ -4,7 +4,7 @@ import random
 from models.training.batches import place_markers
 from models.training.chunks import chunk_file
 from models.training.corpus import SourceFile, check_not_excluded
-from models.training.synth_python import synthesise_python
+from models.training.synth_python import name_words, synthesise_python
 from models.training.synth_regex import synthesise_brace
 
 PY = '''"""Shapes."""
@@ -115,6 +115,22 @@ def test_nlq_avoids_identifier():
     for s in samples:
         if s.kind == "nlq":
             assert "scale" not in s.question and "area" not in s.question.split()[0]
+
+
+def test_described_questions_use_words_not_identifiers():
+    f = SourceFile("test", "test/geo", "geo/shapes.py", "python", PY)
+    chunks = chunk_file(f, 0)
+    samples, found = synthesise_python(PY, "geo/shapes.py", chunks, random.Random(0), described=True)
+    defs = {d.qualname: d for d in found}
+    described = [s for s in samples if s.kind == "described"]
+    assert described
+    names = {d.name for d in defs.values() if "_" in d.name or any(c.isupper() for c in d.name[1:])}
+    for s in described:
+        assert not any(n in s.question for n in names), s.question
+        assert s.answer.startswith("`") and "[#0]" in s.answer
+    assert name_words("TaggedJSONSerializer") == "tagged json serializer"
+    assert name_words("open_resource") == "open resource"
+    assert name_words("urllib/parse.py") == "urllib parse"
 
 
 def test_markers_follow_block_positions():
