@@ -43,6 +43,10 @@ describe('grounding rules', () => {
       assert.ok(names.includes(n), n);
     }
     for (const fragment of ['etch_url', 'fetch_u', 'url, timeout', 'Download the', 'def fetch_url']) assert.ok(!names.includes(fragment), fragment);
+    for (const prose of ['Download', 'body', 'def', 'import', 'return']) assert.ok(!names.includes(prose), `docstring word or keyword: ${prose}`);
+    const ts = quotableNames(['src/total.ts\ntotal\n// Compute the grand total\nexport function total(items: Item[]) { /* sum */ return items.length; } // "#" in "a#b"']);
+    assert.ok(ts.includes('items.length') && ts.includes('Item') && ts.includes('total'));
+    for (const prose of ['Compute', 'grand', 'sum', 'export', 'function']) assert.ok(!ts.includes(prose), `comment word or keyword: ${prose}`);
     assert.ok(quotableNames(["a.py\n\nx = 'two words'"]).includes("'two words'"));
     assert.deepEqual(names, [...names].sort(), 'sorted, for prefix lookup');
     const set = new NameSet(names);

@@ -124,7 +124,8 @@ export class GroundedSpanRule implements DecodingRule {
         span = '';
         word = '';
       } else if (open) {
-        if (ch === '\uFFFD' || /[\r\n]/.test(ch) || (span === '' && /\s/.test(ch))) return false;
+        // One line, no leading or doubled whitespace: a quoted span reads exactly as the name it is.
+        if (ch === '\uFFFD' || /[\r\n]/.test(ch) || (/\s/.test(ch) && (span === '' || span.endsWith(' ')))) return false;
         span = collapseSpace(span + ch);
         // Only towards a name not yet quoted (strictly), so that a span cannot walk into a dead end.
         if (span.length > MAX_SPAN_CHARS || !this.names.extends(span, relax === 'strict' ? quoted : undefined)) return false;

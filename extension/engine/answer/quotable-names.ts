@@ -2,12 +2,27 @@
  * What an answer may quote between backticks: the names and small expressions found in the chunks it read —
  * paths (and their file names), symbols, identifiers, dotted chains and their sub-chains (`self.tk.call`, `tk.call`,
  * `call`), calls with their arguments (`add(a, b)`, at most MAX_CALL_CHARS), numbers and short string literals.
- * A fragment of a word, or of two words ("`False ter`"), is not a name; answers that quote one say nothing.
+ * A fragment of a word, or of two words ("`False ter`"), is not a name; answers that quote one say nothing. Words
+ * that occur only in comments, docstrings or string literals are prose, not names ("`Typically`"), and are left out.
  */
 
 const CHAIN = /[\p{L}_$][\p{L}\p{N}_$]*(?:\.[\p{L}_$][\p{L}\p{N}_$]*)*/gu;
 const NUMBER = /(?<![\p{L}\p{N}_$.])\d+(?:\.\d+)?(?![\p{L}\p{N}_$])/gu;
 const STRING = /(['"])(?:(?!\1)[^\\\n]){0,38}\1/g;
+/** Any one-line string literal, escapes included: its words are prose, not names. */
+const ANY_STRING = /(['"])(?:\\.|(?!\1)[^\\\n])*\1/g;
+const TRIPLE_QUOTED = /("""|''')[\s\S]*?(?:\1|$)/g;
+const HASH_COMMENT_OR_STRING = /(['"])(?:\\.|(?!\1)[^\\\n])*\1|#[^\n]*/g;
+const SLASH_COMMENT_OR_STRING = /(['"])(?:\\.|(?!\1)[^\\\n])*\1|\/\*[\s\S]*?(?:\*\/|$)|\/\/[^\n]*/g;
+const HASH_COMMENTS = /\.(py|pyi|pyw|rb|sh|bash|zsh|ya?ml|toml|r|pl|pm|cfg|ini|conf|cmake|mk)$|(^|\/)(Makefile|Dockerfile)$/i;
+const SLASH_COMMENTS = /\.(js|jsx|mjs|cjs|ts|tsx|mts|cts|go|java|c|h|cc|cpp|cxx|hpp|hh|cs|rs|php|swift|kt|kts|scala|dart|groovy)$/i;
+/** Keywords of the indexed languages: quoting one names nothing. (Values such as None, true or nil stay quotable.) */
+const KEYWORDS = new Set(['and', 'as', 'assert', 'async', 'await', 'break', 'case', 'catch', 'class', 'const',
+  'continue', 'def', 'default', 'defer', 'del', 'do', 'elif', 'else', 'enum', 'except', 'export', 'extends', 'finally',
+  'fn', 'for', 'from', 'func', 'function', 'global', 'go', 'if', 'impl', 'implements', 'import', 'in', 'instanceof',
+  'interface', 'is', 'lambda', 'let', 'match', 'mod', 'module', 'mut', 'new', 'nonlocal', 'not', 'or', 'package',
+  'pass', 'private', 'protected', 'pub', 'public', 'raise', 'return', 'static', 'struct', 'switch', 'throw', 'throws',
+  'try', 'typeof', 'use', 'var', 'void', 'where', 'while', 'with', 'yield']);
 /** Calls longer than this are not quoted whole (their name and arguments still are). */
 export const MAX_CALL_CHARS = 80;
 
@@ -22,19 +37,40 @@ export function quotableNames(sources: readonly string[]): string[] {
       names.add(name);
       names.add(name.slice(name.lastIndexOf('/') + 1));
     }
-    const text = source.replace(/\s+/g, ' ');
-    for (const m of text.matchAll(CHAIN)) {
-      const parts = m[0].split('.');
-      for (let i = 0; i < parts.length; i++) {
-        for (let j = i + 1; j <= parts.length; j++) names.add(parts.slice(i, j).join('.'));
-      }
-      const call = callAt(text, m.index + m[0].length);
+    for (const m of symbolLine.matchAll(CHAIN)) addChain(names, m[0]);
+    const code = withoutComments(source.split('\n').slice(2).join('\n'), pathLine.trim()).replace(/\s+/g, ' ');
+    const prose = [...code.matchAll(ANY_STRING)].map((m) => [m.index, m.index + m[0].length]);
+    const inString = (at: number) => prose.some(([from, to]) => at >= from && at < to);
+    for (const m of code.matchAll(CHAIN)) {
+      if (inString(m.index)) continue;
+      addChain(names, m[0]);
+      const call = callAt(code, m.index + m[0].length);
       if (call !== null) names.add(m[0] + call);
     }
-    for (const m of text.matchAll(NUMBER)) names.add(m[0]);
-    for (const m of text.matchAll(STRING)) names.add(m[0]);
+    for (const m of code.matchAll(NUMBER)) if (!inString(m.index)) names.add(m[0]);
+    for (const m of code.matchAll(STRING)) names.add(m[0]);
   }
   return [...names].sort();
+}
+
+/** A dotted chain and every contiguous part of it (`self.tk.call`: `self.tk`, `tk.call`, `call`, …), keywords left out. */
+function addChain(names: Set<string>, chain: string): void {
+  const parts = chain.split('.');
+  for (let i = 0; i < parts.length; i++) {
+    for (let j = i + 1; j <= parts.length; j++) {
+      if (j - i > 1 || !KEYWORDS.has(parts[i])) names.add(parts.slice(i, j).join('.'));
+    }
+  }
+}
+
+/** The code with comments and triple-quoted strings (docstrings) blanked, by the comment syntax of its path. */
+function withoutComments(code: string, path: string): string {
+  // String literals are matched first and kept, so a "#" or "//" inside one is not taken for a comment.
+  if (HASH_COMMENTS.test(path)) {
+    return code.replace(TRIPLE_QUOTED, ' ').replace(HASH_COMMENT_OR_STRING, (m) => (m.startsWith('#') ? ' ' : m));
+  }
+  if (SLASH_COMMENTS.test(path)) return code.replace(SLASH_COMMENT_OR_STRING, (m) => (m.startsWith('/') ? ' ' : m));
+  return code;
 }
 
 /** The balanced "(…)" starting at `at`, if short enough; null otherwise. */
