@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { scratchDir } from '../fixtures/fixture-repo';
 import { Bm25Index, codeTokens } from '../../extension/engine/eval/bm25-baseline';
 import { ChunkTextReader } from '../../extension/engine/chunking/chunk-text-reader';
@@ -56,6 +56,12 @@ test('chunk reader returns the inclusive line range and tolerates a vanished fil
   assert.equal(r.read({ path: 'pkg/url.py', startLine: 2, endLine: 3 }),
     '    """Split a URL into scheme, host and path."""\n    return url.split("/")');
   assert.equal(r.read({ path: 'gone.py', startLine: 1, endLine: 3 }), '');
+  // A path that leaves the root reads nothing, whatever a store says.
+  const outside = scratchDir('clara-outside-');
+  writeFileSync(join(outside, 'secret.py'), 'TOKEN = 1\n');
+  assert.equal(r.read({ path: relative(root, join(outside, 'secret.py')), startLine: 1, endLine: 1 }), '');
+  assert.equal(r.read({ path: join(outside, 'secret.py'), startLine: 1, endLine: 1 }), '');
+  assert.equal(r.read({ path: join(root, 'pkg/url.py'), startLine: 2, endLine: 2 }), '    """Split a URL into scheme, host and path."""');
 });
 
 test('extractive answer: docstring, comment block, else first lines', () => {
