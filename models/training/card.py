@@ -20,6 +20,13 @@ def _load(tr: dict) -> str:
     return f"Load average at the end of the run (1 / 5 / 15 min): {' / '.join(str(x) for x in load)} on 2 cores."
 
 
+def _described(cfg: TrainConfig) -> str:
+    if not cfg.synth_described:
+        return ""
+    return (", described (the definition named by the words of its identifiers, its class and module, never the\n"
+            "identifier: \"the open resource method of the app class\" for `App.open_resource`)")
+
+
 def write_card(out: Path, manifest: dict, cfg: TrainConfig, info: dict) -> None:
     tr, ev, m = manifest["training"], manifest["evaluation"], cfg.model
     held = ev.get("heldout", {})
@@ -53,7 +60,7 @@ CLaRa (arXiv 2511.18659) at small scale, three separate small transformers (pre-
   head-to-head in this session.
 - Parameters: {json.dumps(tr['parameters'])}.
 - Retrieval: cosine over the flattened L·d memories; `abstain_below` = {manifest['retrieval']['abstain_below']}
-  ({tr['abstain_calibration']}).
+  ({manifest['retrieval'].get('abstain_calibration', {}).get('method', tr['abstain_calibration'])}).
 
 ## Corpus (deduplicated by content hash; /work/shared/eval/EXCLUDE respected)
 {_table(corpus_rows, ['source', 'version', 'files', 'bytes'])}
@@ -67,7 +74,7 @@ on); mean {info['mean_chunk_tokens']} tokens per chunk.
 Kinds: simple (returns, parameters/defaults, raises, defining class/file, docstring, constant values), complex
 (two chunks: callers/callees, inheritance/overrides, attribute set in one method and read in another), paraphrase
 (normalised description: signature, docstring summary, calls, side effects), nlq (question from the docstring
-without the identifier). Every sample records its source chunk(s); answers cite them as [n].
+without the identifier){_described(cfg)}. Every sample records its source chunk(s); answers cite them as [n].
 
 ## Training ({tr['hardware']}; torch {tr['torch']})
 Stages and steps: {json.dumps(tr['steps'])}; training seconds per stage (summed over resumed segments):

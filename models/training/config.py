@@ -121,6 +121,14 @@ def tiny_described() -> TrainConfig:
     return cfg
 
 
+def tiny_long_described() -> TrainConfig:
+    """Both of the above: tiny-long's steps with tiny-described's data (an experiment; docs/MODEL.md)."""
+    cfg = tiny_long()
+    cfg.name = "tiny-long-described"
+    cfg.synth_described = True
+    return cfg
+
+
 def small() -> TrainConfig:
     """The shipped default: CPU, about an hour of training on 2 shared cores."""
     return TrainConfig(
@@ -155,7 +163,8 @@ def base() -> TrainConfig:
     )
 
 
-CONFIGS = {"tiny": tiny, "tiny-long": tiny_long, "tiny-described": tiny_described, "small": small, "base": base}
+CONFIGS = {"tiny": tiny, "tiny-long": tiny_long, "tiny-described": tiny_described,
+           "tiny-long-described": tiny_long_described, "small": small, "base": base}
 
 
 def get_config(name: str) -> TrainConfig:
