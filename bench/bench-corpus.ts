@@ -8,6 +8,7 @@
  * usage: node --import tsx bench/bench-corpus.ts '<json BenchCorpusArgs>'   (prints one JSON object on stdout)
  */
 import { rmSync } from 'node:fs';
+import { blockSource, GroundedSpanRule } from '../extension/engine/answer/grounded-spans';
 import { openEngine } from '../extension/engine/clara-engine';
 import { formatDoc } from '../extension/engine/chunking/chunk-file';
 import { Bm25Index } from '../extension/engine/eval/bm25-baseline';
@@ -102,6 +103,7 @@ async function main(): Promise<void> {
     // bundle may abstain on every question, so decoding speed is also measured directly.
     const genFirstMs: number[] = [];
     const genTokensPerSec: number[] = [];
+    const groundedTokensPerSec: number[] = [];
     for (const q of qs.slice(0, a.asks)) {
       const r = await engine.ask(q);
       askTotalMs.push(r.timings.totalMs);
@@ -116,6 +118,17 @@ async function main(): Promise<void> {
       const total = performance.now() - t;
       if (first !== null) genFirstMs.push(first);
       if (g.tokens > 1 && first !== null && total > first) genTokensPerSec.push(((g.tokens - 1) / (total - first)) * 1000);
+      // The same with the product's grounded decoding (answer/grounded-spans.ts) over the same blocks' text.
+      const given = r.retrieved.slice(0, engine.bundle.manifest.generator.max_blocks);
+      const texts = new ChunkTextReader(root);
+      const rule = new GroundedSpanRule(engine.bundle.tokenizer, given.map((h) => blockSource(h, texts.read(h))), engine.bundle.manifest.eos_id);
+      const tg = performance.now();
+      let firstG: number | null = null;
+      const gg = await engine.bundle.generator.generate(await engine.store.memories(given.map((h) => h.chunkId)), q, {
+        rule, onToken: () => { firstG ??= performance.now() - tg; },
+      });
+      const totalG = performance.now() - tg;
+      if (gg.tokens > 1 && firstG !== null && totalG > firstG) groundedTokensPerSec.push(((gg.tokens - 1) / (totalG - firstG)) * 1000);
     }
 
     // Baselines on the same chunks.
@@ -151,6 +164,7 @@ async function main(): Promise<void> {
         questions: qs.length, searchMs: dist(searchMs), memoryOnlySearchMs: dist(memoryMs),
         asks: askTotalMs.length, abstained, askTotalMs: dist(askTotalMs), firstTokenMs: dist(firstTokenMs), tokensPerSec: dist(tokensPerSec),
         generatedTokens: dist(generated), generatorFirstTokenMs: dist(genFirstMs), generatorTokensPerSec: dist(genTokensPerSec),
+        groundedTokensPerSec: dist(groundedTokensPerSec),
       },
       encoders: { sampleChunks: sample.length, productBatch: COMPRESS_BATCH, product, minilm },
       baselines: {

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { readFileSync } from 'node:fs';
-import { ungroundedSpans } from '../../extension/engine/answer/grounded-spans';
+import { blockSource, ungroundedSpans } from '../../extension/engine/answer/grounded-spans';
 import { type ClaraEngine, openEngine } from '../../extension/engine/clara-engine';
 import { bundleUnderTest } from '../bundle/bundle-under-test';
 import { FixtureRepo, MULTI_LANGUAGE_PROJECT, tempDir } from '../fixtures/fixture-repo';
@@ -84,6 +84,6 @@ describe('engine journey: index → search → ask', () => {
     const read = result.retrieved.slice(0, engine.bundle.manifest.generator.max_blocks);
     const text = (h: { path: string; startLine: number; endLine: number }) =>
       readFileSync(repo.abs(h.path), 'utf8').split('\n').slice(h.startLine - 1, h.endLine).join('\n');
-    assert.deepEqual(ungroundedSpans(result.answer, read.map((h) => [h.path, h.symbol ?? '', text(h)].join('\n'))), [], result.answer);
+    assert.deepEqual(ungroundedSpans(result.answer, read.map((h) => blockSource(h, text(h)))), [], result.answer);
   });
 });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { answerQuestion } from '../../extension/engine/answer/answer-question';
 import {
-  backtickSpans, GroundedSpanRule, groundingText, occursAligned, ungroundedSpans,
+  backtickSpans, blockSource, GroundedSpanRule, groundingText, occursAligned, ungroundedSpans,
 } from '../../extension/engine/answer/grounded-spans';
 import type { ModelBundle } from '../../extension/engine/engine-parts';
 import { loadBundle } from '../../extension/engine/model/load-bundle';
@@ -140,7 +140,7 @@ describe('GroundedSpanRule with the bundle tokenizer', () => {
     for (const question of ['What does add_numbers return?', 'Where is the stack push defined?', 'Which file reads a JSON configuration?']) {
       const result = await answerQuestion(generating, store, question, { topK: 3, lexicalFusion: true, chunkText: (hit) => codeOf(hit.path) });
       const given = result.retrieved.slice(0, bundle.manifest.generator.max_blocks);
-      const sources = given.map((h) => [h.path, h.symbol ?? '', codeOf(h.path)].join('\n'));
+      const sources = given.map((h) => blockSource(h, codeOf(h.path)));
       assert.deepEqual(ungroundedSpans(result.answer, sources), [], `${question} → ${result.answer}`);
     }
   });

@@ -10,7 +10,7 @@ import { cutQuestion } from '../retrieval/question-cut';
 import { retrieve } from '../retrieval/retrieve';
 import { abstainedAnswer, bestMemoryScore, toCitation } from './abstention';
 import { CitationMarkerFilter } from './citation-markers';
-import { GroundedSpanRule } from './grounded-spans';
+import { blockSource, GroundedSpanRule } from './grounded-spans';
 import { checkQuestion } from './question-check';
 
 export async function answerQuestion(
@@ -45,7 +45,7 @@ export async function answerQuestion(
   };
   const generationStart = performance.now();
   const rule = options.chunkText
-    ? new GroundedSpanRule(bundle.tokenizer, given.map((h) => groundingSource(h, options.chunkText!(h))), manifest.eos_id)
+    ? new GroundedSpanRule(bundle.tokenizer, given.map((h) => blockSource(h, options.chunkText!(h))), manifest.eos_id)
     : undefined;
   const generated = await bundle.generator.generate(memories, cleaned, {
     signal: options.signal,
@@ -62,11 +62,6 @@ export async function answerQuestion(
     answer, citations, retrieved, abstained: false, model,
     timings: { retrievalMs, firstTokenMs: generationStart - started + generated.firstTokenMs, generationMs, totalMs, tokens: generated.tokens },
   };
-}
-
-/** What a block's answer may quote: its path, its symbol and its text. */
-function groundingSource(hit: SearchHit, text: string): string {
-  return [hit.path, hit.symbol ?? '', text].join('\n');
 }
 
 /**

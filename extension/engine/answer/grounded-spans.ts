@@ -48,6 +48,11 @@ export function occursAligned(text: string, span: string, complete: boolean): bo
   return false;
 }
 
+/** What a memory block lets an answer quote: its path, its symbol and its text, in the form the names are read from. */
+export function blockSource(block: { path: string; symbol: string | null }, text: string): string {
+  return [block.path, block.symbol ?? '', text].join('\n');
+}
+
 /** The backticked spans of an answer, in order (an unclosed last span is not one). */
 export function backtickSpans(answer: string): string[] {
   return [...answer.matchAll(/`([^`]*)`/g)].map((m) => m[1]);

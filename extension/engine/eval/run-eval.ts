@@ -11,7 +11,7 @@ import type { EngineOptions, IndexState, IndexSummary } from '../engine-api';
 import { retrieve } from '../retrieval/retrieve';
 import { Bm25Index } from './bm25-baseline';
 import { ChunkTextReader, type ChunkSpan } from '../chunking/chunk-text-reader';
-import { backtickSpans, ungroundedSpans } from '../answer/grounded-spans';
+import { backtickSpans, blockSource, ungroundedSpans } from '../answer/grounded-spans';
 import { extractiveAnswer } from './chunk-text';
 import { materialiseCorpus } from './corpora';
 import { COSQA_CORPUS_ID, loadEvalSet, type EvalQuestion, type EvalSetName } from './eval-sets';
@@ -194,7 +194,7 @@ async function runQuestion(q: EvalQuestion, ctx: QuestionContext): Promise<Quest
       });
       if (!a.abstained) {
         const read = a.retrieved.slice(0, bundle.manifest.generator.max_blocks);
-        const grounded = quotedGrounded(a.answer, read.map((h) => [h.path, h.symbol ?? '', ctx.reader.read(h)].join('\n')));
+        const grounded = quotedGrounded(a.answer, read.map((h) => blockSource(h, ctx.reader.read(h))));
         if (grounded !== null) r.answers.generator.metrics.quoted_grounded = grounded;
       }
     }
