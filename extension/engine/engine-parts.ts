@@ -20,8 +20,11 @@ export interface MemoryEncoder {
 
 /** Chooses each next token from the logits (greedy argmax when a generator is given none). */
 export interface DecodingRule {
-  /** `logits`: the vocabulary's logits for the next position; `ids`: the answer's ids so far (no prompt, no eos). */
-  pick(logits: Float32Array, ids: readonly number[]): number;
+  /**
+   * `logits`: the vocabulary's logits for the next position; `ids`: the answer's ids so far (no prompt, no eos);
+   * `last`: no token will follow this one (the length limit), so the answer must be complete after it.
+   */
+  pick(logits: Float32Array, ids: readonly number[], last: boolean): number;
 }
 
 export interface GenerateOptions {

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { answerQuestion } from '../../extension/engine/answer/answer-question';
 import { CitationMarkerFilter, filterCitationMarkers } from '../../extension/engine/answer/citation-markers';
 import { checkQuestion } from '../../extension/engine/answer/question-check';
+import { QuotedSpanFilter } from '../../extension/engine/answer/quoted-span-filter';
 import type { ModelBundle } from '../../extension/engine/engine-parts';
 import { loadBundle } from '../../extension/engine/model/load-bundle';
 import { bundleUnderTest } from '../bundle/bundle-under-test';
@@ -35,6 +36,17 @@ describe('citation markers', () => {
     assert.equal(streamed, filterCitationMarkers(whole, 3).text);
     assert.equal(streamed, 'see [1] and  and [3][2]x [');
     assert.deepEqual([...f.citedBlocks], [1, 3, 2]);
+  });
+});
+
+describe('quoted span filter', () => {
+  it('shows a backticked span only once it closes, and drops one the answer never closed', () => {
+    const whole = '`fetch_url` in `net/http_client.py` [1], see `fetch_u';
+    const f = new QuotedSpanFilter();
+    const deltas = [...whole].map((ch) => f.push(ch));
+    assert.equal(deltas.slice(0, 10).join(''), '', 'nothing of the first name before its closing tick');
+    assert.equal(deltas[10], '`fetch_url`');
+    assert.equal(deltas.join('') + f.flush(), '`fetch_url` in `net/http_client.py` [1], see ');
   });
 });
 

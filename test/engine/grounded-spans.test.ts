@@ -95,6 +95,7 @@ describe('GroundedSpanRule with the bundle tokenizer', () => {
         assert.ok(quotableNames([SOURCE]).includes(span), `a span is a name of the source: ${JSON.stringify(span)}`);
       }
       assert.equal(new Set(backtickSpans(text)).size, backtickSpans(text).length, `a span repeats: ${JSON.stringify(text)}`);
+      assert.ok(!text.includes('``'), `two spans touch (Markdown reads one): ${JSON.stringify(text)}`);
       const outside = text.split('`').filter((_, i) => i % 2 === 0).join(' ');
       for (const word of outside.split(/\s+/).filter((w) => w.includes('/'))) {
         const bare = word.replace(/^[([{'"]+/, '').replace(/[.,;:!?)\]}'"]+$/, '');
@@ -127,6 +128,16 @@ describe('GroundedSpanRule with the bundle tokenizer', () => {
     const text = bundle.tokenizer.decode([...ids, next]);
     assert.ok(text.startsWith('`foo_bar` and `foo_bar`'), JSON.stringify(text));
     assert.deepEqual(ungroundedSpans(text, [source]), []);
+  });
+
+  it('on the last token of the length limit, closes an open span instead of leaving it open', () => {
+    const rule = new GroundedSpanRule(bundle.tokenizer, [SOURCE], bundle.manifest.eos_id);
+    const ids = bundle.tokenizer.encode('It is `fetch_url');
+    const logits = new Float32Array(vocabSize(bundle)).fill(0);
+    logits[bundle.tokenizer.encode('(')[0]] = 9; // "fetch_url(" continues a name, but nothing would follow it
+    assert.equal(bundle.tokenizer.decode([rule.pick(logits, ids, false)]), '(');
+    const text = bundle.tokenizer.decode([...ids, rule.pick(logits, ids, true)]);
+    assert.ok(text.startsWith('It is `fetch_url`'), JSON.stringify(text));
   });
 
   it('answers from the real bundle quote only what the given chunks hold', async () => {

@@ -11,6 +11,7 @@ import { retrieve } from '../retrieval/retrieve';
 import { abstainedAnswer, bestMemoryScore, toCitation } from './abstention';
 import { CitationMarkerFilter } from './citation-markers';
 import { blockSource, GroundedSpanRule } from './grounded-spans';
+import { QuotedSpanFilter } from './quoted-span-filter';
 import { checkQuestion } from './question-check';
 
 export async function answerQuestion(
@@ -37,6 +38,7 @@ export async function answerQuestion(
   const given = retrieved.slice(0, manifest.generator.max_blocks);
   const memories = await store.memories(given.map((h) => h.chunkId));
   const markers = new CitationMarkerFilter(given.length);
+  const spans = new QuotedSpanFilter();
   let shownText = '';
   const show = (text: string) => {
     if (!text) return;
@@ -50,9 +52,9 @@ export async function answerQuestion(
   const generated = await bundle.generator.generate(memories, cleaned, {
     signal: options.signal,
     rule,
-    onToken: (delta) => show(markers.push(delta)),
+    onToken: (delta) => show(spans.push(markers.push(delta))),
   });
-  show(markers.flush());
+  show(spans.push(markers.flush()) + spans.flush());
   const generationMs = performance.now() - generationStart;
   // The answer is the streamed text (trimmed), so what the user saw and what is returned cannot disagree.
   const answer = shownText.trim();

@@ -91,10 +91,10 @@ export class GroundedSpanRule implements DecodingRule {
    * are already quoted); then the rule relaxes one step at a time: a repeat may close it, then any piece of the text
    * may close it. Only if even that is impossible (never seen) is the plain argmax taken.
    */
-  pick(logits: Float32Array, ids: readonly number[]): number {
+  pick(logits: Float32Array, ids: readonly number[], last = false): number {
     const texts = tokenTexts(this.tokenizer, logits.length);
     const sofar = this.tokenizer.decode([...ids]);
-    const state = stateAfter(sofar);
+    const state = { ...stateAfter(sofar), last };
     const quoted = new Set(backtickSpans(sofar).map(collapseSpace));
     const best = argmax(logits);
     let order: number[] | null = null;
@@ -120,28 +120,37 @@ export class GroundedSpanRule implements DecodingRule {
   /** Whether appending `piece` (null = end of answer) keeps the answer grounded. */
   private allows(state: State, quoted: ReadonlySet<string>, relax: Relax, piece: string | null): boolean {
     if (piece === null) return !state.open && this.pathWordOk(state.word, true);
-    let { open, span, word } = state;
+    let { open, span, word, justClosed } = state;
     for (const ch of piece) {
       if (ch === '`') {
-        if (open && !this.closes(span, quoted, relax)) return false;
+        if (open && !this.closes(span, quoted, relax, state.last ?? false)) return false;
         if (!open && !this.pathWordOk(word, true)) return false;
+        // "`a``b`" reads as one code span to Markdown: two names need something between them.
+        if (!open && justClosed) return false;
+        justClosed = open;
         open = !open;
         span = '';
         word = '';
       } else if (open) {
+        justClosed = false;
         // One line, no leading or doubled whitespace: a quoted span reads exactly as the name it is.
         if (ch === '\uFFFD' || /[\r\n]/.test(ch) || (/\s/.test(ch) && (span === '' || span.endsWith(' ')))) return false;
         span = collapseSpace(span + ch);
         // Only towards a name not yet quoted (strictly), so that a span cannot walk into a dead end.
         if (span.length > MAX_SPAN_CHARS || !this.names.extends(span, relax === 'strict' ? quoted : undefined)) return false;
       } else if (/\s/.test(ch)) {
+        justClosed = false;
         if (!this.pathWordOk(word, true)) return false;
         word = '';
       } else {
+        justClosed = false;
         word += ch;
         if (!this.pathWordOk(word, false)) return false;
       }
     }
+    // The last token should close an open span with a name; a fragment is never closed for it (answering then drops
+    // the unfinished span: answer/quoted-span-filter.ts).
+    if (state.last && open && relax !== 'any-close') return false;
     // A piece that only adds whitespace or special-token text inside a span makes no progress.
     return !(state.open && open && span === state.span && !piece.includes('`'));
   }
@@ -153,8 +162,8 @@ export class GroundedSpanRule implements DecodingRule {
     return chars;
   }
 
-  private closes(span: string, quoted: ReadonlySet<string>, relax: Relax): boolean {
-    if (relax === 'any-close') return WORD.test(span) && this.occurs(span, false);
+  private closes(span: string, quoted: ReadonlySet<string>, relax: Relax, last: boolean): boolean {
+    if (relax === 'any-close') return !last && WORD.test(span) && this.occurs(span, false);
     return closable(span) && (relax === 'repeats' || !quoted.has(span)) && this.names.has(span);
   }
 
@@ -187,6 +196,10 @@ function closable(span: string): boolean {
 interface State {
   /** Inside a backticked span. */
   open: boolean;
+  /** The text so far ends with the backtick that closed a span. */
+  justClosed: boolean;
+  /** No token follows the one being chosen. */
+  last?: boolean;
   /** The open span so far (whitespace collapsed). */
   span: string;
   /** Outside a span: the word being written (since the last whitespace or backtick). */
@@ -196,8 +209,8 @@ interface State {
 function stateAfter(text: string): State {
   const ticks = [...text].filter((ch) => ch === '`').length;
   const tail = text.slice(text.lastIndexOf('`') + 1);
-  if (ticks % 2 === 1) return { open: true, span: collapseSpace(tail), word: '' };
-  return { open: false, span: '', word: /\S*$/.exec(tail)![0] };
+  if (ticks % 2 === 1) return { open: true, span: collapseSpace(tail), word: '', justClosed: false };
+  return { open: false, span: '', word: /\S*$/.exec(tail)![0], justClosed: ticks > 0 && text.endsWith('`') };
 }
 
 function argmax(values: Float32Array): number {
