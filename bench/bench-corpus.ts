@@ -8,7 +8,7 @@
  * usage: node --import tsx bench/bench-corpus.ts '<json BenchCorpusArgs>'   (prints one JSON object on stdout)
  */
 import { rmSync } from 'node:fs';
-import { blockSource, GroundedSpanRule } from '../extension/engine/answer/grounded-spans';
+import { GroundedSpanRule } from '../extension/engine/answer/grounded-spans';
 import { openEngine } from '../extension/engine/clara-engine';
 import { formatDoc } from '../extension/engine/chunking/chunk-file';
 import { Bm25Index } from '../extension/engine/eval/bm25-baseline';
@@ -121,7 +121,7 @@ async function main(): Promise<void> {
       // The same with the product's grounded decoding (answer/grounded-spans.ts) over the same blocks' text.
       const given = r.retrieved.slice(0, engine.bundle.manifest.generator.max_blocks);
       const texts = new ChunkTextReader(root);
-      const rule = new GroundedSpanRule(engine.bundle.tokenizer, given.map((h) => blockSource(h, texts.read(h))), engine.bundle.manifest.eos_id);
+      const rule = GroundedSpanRule.forBlocks(engine.bundle.tokenizer, given, (h) => texts.read(h), engine.bundle.manifest.eos_id);
       const tg = performance.now();
       let firstG: number | null = null;
       const gg = await engine.bundle.generator.generate(await engine.store.memories(given.map((h) => h.chunkId)), q, {

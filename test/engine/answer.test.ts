@@ -29,6 +29,16 @@ describe('citation markers', () => {
     assert.deepEqual(r.cited, [2, 1]);
   });
 
+  it('leaves code in backticks alone: "[1]" inside a quoted name is an index, not a citation', () => {
+    const r = filterCitationMarkers('`args[1]` and `x[9]` [2], then [`[3]` [1]', 3);
+    assert.equal(r.text, '`args[1]` and `x[9]` [2], then [`[3]` [1]');
+    assert.deepEqual(r.cited, [2, 1]);
+    const f = new CitationMarkerFilter(3);
+    const streamed = [...'`a[1]` [3]'].map((ch) => f.push(ch)).join('') + f.flush();
+    assert.equal(streamed, '`a[1]` [3]');
+    assert.deepEqual([...f.citedBlocks], [3]);
+  });
+
   it('gives the same text when the answer arrives in pieces that split markers', () => {
     const whole = 'see [1] and [12] and [3][2]x [';
     const f = new CitationMarkerFilter(3);

@@ -10,7 +10,7 @@ import { cutQuestion } from '../retrieval/question-cut';
 import { retrieve } from '../retrieval/retrieve';
 import { abstainedAnswer, bestMemoryScore, toCitation } from './abstention';
 import { CitationMarkerFilter } from './citation-markers';
-import { blockSource, GroundedSpanRule } from './grounded-spans';
+import { GroundedSpanRule } from './grounded-spans';
 import { QuotedSpanFilter } from './quoted-span-filter';
 import { checkQuestion } from './question-check';
 
@@ -47,7 +47,7 @@ export async function answerQuestion(
   };
   const generationStart = performance.now();
   const rule = options.chunkText
-    ? new GroundedSpanRule(bundle.tokenizer, given.map((h) => blockSource(h, options.chunkText!(h))), manifest.eos_id)
+    ? GroundedSpanRule.forBlocks(bundle.tokenizer, given, options.chunkText, manifest.eos_id)
     : undefined;
   const generated = await bundle.generator.generate(memories, cleaned, {
     signal: options.signal,

@@ -1,13 +1,15 @@
 /**
  * The generator cites memory block b as "[b+1]". A marker that points at a block the generator was given is kept
  * and recorded; any other "[n]" is dropped from the text. Works on streamed deltas: a "[" followed by digits is held
- * back until it is known to be a marker or not, so the streamed text and the final answer agree.
+ * back until it is known to be a marker or not, so the streamed text and the final answer agree. Inside a backticked
+ * span the text is code ("`args[1]`", which grounded decoding may quote), never a marker, and passes untouched.
  */
 const PARTIAL = /^\[\d{0,4}$/;
 const MARKER = /^\[(\d{1,4})\]$/;
 
 export class CitationMarkerFilter {
   private pending = '';
+  private inCode = false;
   private readonly cited: number[] = [];
 
   constructor(private readonly blocks: number) {}
@@ -15,10 +17,15 @@ export class CitationMarkerFilter {
   /** The part of `delta` that can be shown now. */
   push(delta: string): string {
     let out = '';
+    // A character outside a held-back "[…": it may open a marker, or enter or leave a code span.
+    const fresh = (ch: string) => {
+      if (ch === '`') this.inCode = !this.inCode;
+      if (ch === '[' && !this.inCode) this.pending = ch;
+      else out += ch;
+    };
     for (const ch of delta) {
       if (this.pending === '') {
-        if (ch === '[') this.pending = ch;
-        else out += ch;
+        fresh(ch);
         continue;
       }
       const candidate = this.pending + ch;
@@ -33,10 +40,10 @@ export class CitationMarkerFilter {
       } else if (PARTIAL.test(candidate)) {
         this.pending = candidate;
       } else {
-        // Not a marker after all: show what was held back; a new "[" may start the next one.
+        // Not a marker after all: show what was held back; the character is then taken as any other.
         out += this.pending;
-        this.pending = ch === '[' ? ch : '';
-        if (ch !== '[') out += ch;
+        this.pending = '';
+        fresh(ch);
       }
     }
     return out;

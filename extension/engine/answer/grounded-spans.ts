@@ -77,6 +77,13 @@ function tokenTexts(tokenizer: TextTokenizer, vocab: number): string[] {
 }
 
 export class GroundedSpanRule implements DecodingRule {
+  /** The rule for the memory blocks a generator is given, each block's text read by `textOf`. */
+  static forBlocks<B extends { path: string; symbol: string | null }>(
+    tokenizer: TextTokenizer, blocks: readonly B[], textOf: (block: B) => string, eosId: number,
+  ): GroundedSpanRule {
+    return new GroundedSpanRule(tokenizer, blocks.map((b) => blockSource(b, textOf(b))), eosId);
+  }
+
   private readonly text: string;
   private readonly names: NameSet;
   private readonly checked = new Map<string, boolean>();
@@ -94,7 +101,7 @@ export class GroundedSpanRule implements DecodingRule {
   pick(logits: Float32Array, ids: readonly number[], last = false): number {
     const texts = tokenTexts(this.tokenizer, logits.length);
     const sofar = this.tokenizer.decode([...ids]);
-    const state = { ...stateAfter(sofar), last };
+    const state = stateAfter(sofar, last);
     const quoted = new Set(backtickSpans(sofar).map(collapseSpace));
     const best = argmax(logits);
     let order: number[] | null = null;
@@ -123,7 +130,7 @@ export class GroundedSpanRule implements DecodingRule {
     let { open, span, word, justClosed } = state;
     for (const ch of piece) {
       if (ch === '`') {
-        if (open && !this.closes(span, quoted, relax, state.last ?? false)) return false;
+        if (open && !this.closes(span, quoted, relax, state.last)) return false;
         if (!open && !this.pathWordOk(word, true)) return false;
         // "`a``b`" reads as one code span to Markdown: two names need something between them.
         if (!open && justClosed) return false;
@@ -199,18 +206,18 @@ interface State {
   /** The text so far ends with the backtick that closed a span. */
   justClosed: boolean;
   /** No token follows the one being chosen. */
-  last?: boolean;
+  last: boolean;
   /** The open span so far (whitespace collapsed). */
   span: string;
   /** Outside a span: the word being written (since the last whitespace or backtick). */
   word: string;
 }
 
-function stateAfter(text: string): State {
+function stateAfter(text: string, last: boolean): State {
   const ticks = [...text].filter((ch) => ch === '`').length;
   const tail = text.slice(text.lastIndexOf('`') + 1);
-  if (ticks % 2 === 1) return { open: true, span: collapseSpace(tail), word: '', justClosed: false };
-  return { open: false, span: '', word: /\S*$/.exec(tail)![0], justClosed: ticks > 0 && text.endsWith('`') };
+  if (ticks % 2 === 1) return { open: true, span: collapseSpace(tail), word: '', justClosed: false, last };
+  return { open: false, span: '', word: /\S*$/.exec(tail)![0], justClosed: ticks > 0 && text.endsWith('`'), last };
 }
 
 function argmax(values: Float32Array): number {

@@ -12,8 +12,9 @@ const STRING = /(['"])(?:(?!\1)[^\\\n]){0,38}\1/g;
 /** Any one-line string literal, escapes included: its words are prose, not names. */
 const ANY_STRING = /(['"])(?:\\.|(?!\1)[^\\\n])*\1/g;
 const TRIPLE_QUOTED = /("""|''')[\s\S]*?(?:\1|$)/g;
-const HASH_COMMENT_OR_STRING = /(['"])(?:\\.|(?!\1)[^\\\n])*\1|#[^\n]*/g;
-const SLASH_COMMENT_OR_STRING = /(['"])(?:\\.|(?!\1)[^\\\n])*\1|\/\*[\s\S]*?(?:\*\/|$)|\/\/[^\n]*/g;
+// A string literal or a comment, whichever starts first: matching strings too keeps a "#" or "//" inside one.
+const HASH_COMMENT_OR_STRING = new RegExp(String.raw`${ANY_STRING.source}|#[^\n]*`, 'g');
+const SLASH_COMMENT_OR_STRING = new RegExp(String.raw`${ANY_STRING.source}|\/\*[\s\S]*?(?:\*\/|$)|\/\/[^\n]*`, 'g');
 const HASH_COMMENTS = /\.(py|pyi|pyw|rb|sh|bash|zsh|ya?ml|toml|r|pl|pm|cfg|ini|conf|cmake|mk)$|(^|\/)(Makefile|Dockerfile)$/i;
 const SLASH_COMMENTS = /\.(js|jsx|mjs|cjs|ts|tsx|mts|cts|go|java|c|h|cc|cpp|cxx|hpp|hh|cs|rs|php|swift|kt|kts|scala|dart|groovy)$/i;
 /** Keywords of the indexed languages: quoting one names nothing. (Values such as None, true or nil stay quotable.) */
@@ -65,7 +66,6 @@ function addChain(names: Set<string>, chain: string): void {
 
 /** The code with comments and triple-quoted strings (docstrings) blanked, by the comment syntax of its path. */
 function withoutComments(code: string, path: string): string {
-  // String literals are matched first and kept, so a "#" or "//" inside one is not taken for a comment.
   if (HASH_COMMENTS.test(path)) {
     return code.replace(TRIPLE_QUOTED, ' ').replace(HASH_COMMENT_OR_STRING, (m) => (m.startsWith('#') ? ' ' : m));
   }

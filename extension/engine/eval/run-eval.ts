@@ -183,8 +183,9 @@ async function runQuestion(q: EvalQuestion, ctx: QuestionContext): Promise<Quest
     if (q.set !== 'cosqa') { // CoSQA is retrieval only: no reference answers
       r.answers.extractive_product = extract((ctx.config.lexicalFusion ? fus : mem).value[0]);
       r.answers.extractive_bm25 = extract(bm[0]);
-      // What token F1 gives for restating the question and saying nothing: SWE-QA's long references restate it.
-      r.answers.question_echo = scoreAnswer(q, q.question, []);
+      // What token F1 gives for restating the question and saying nothing: SWE-QA's long references restate it. Only
+      // where there is a reference answer (an echo has no citations to score).
+      if (q.referenceAnswer !== undefined) r.answers.question_echo = scoreAnswer(q, q.question, []);
     }
 
     if (ctx.config.answers && q.set !== 'cosqa') {
