@@ -113,3 +113,37 @@ def test_variants_change_one_thing_each():
     for n, v in BY_NAME.items():
         if n.startswith("mix"):
             assert v.scp_multi_chunk and v.compression_rate == 16 and v.reader == "memory"
+
+
+def test_answer_forms_are_built_from_the_definition_of_the_top_chunk(tmp_path):
+    from models.training.experiments.answer_forms import answer_forms, measure, top_definition
+    src = ('import os\n\n\nclass Store:\n    """Keeps values on disk."""\n\n'
+           '    def load(self, name, default=None):\n        """Read one value from the store."""\n'
+           '        path = os.path.join(self.root, name)\n        return open(path).read()\n')
+    # A chunk that starts at the method finds it; one inside the method's body finds it too (the enclosing one).
+    assert top_definition(src, "store.py", 7, 10).qualname == "Store.load"
+    assert top_definition(src, "store.py", 9, 10).qualname == "Store.load"
+    forms = answer_forms("How are values read?", "store.py", top_definition(src, "store.py", 7, 10))
+    assert forms["locator"] == "`Store.load` in `store.py` [1]."
+    assert forms["+summary"] == "`Store.load` in `store.py` [1]. Read one value from the store."
+    assert forms["paraphrase"] == "method `Store.load(name, default=None)`; Read one value from the store; calls read, open, join [1]."
+    assert forms["question+both"].startswith("How are values read? `Store.load`")
+
+    # measure() scores with the eval kit's own F1 against its references: a reference written for the test is
+    # matched by the form that restates it, and not by the others.
+    kit = tmp_path / "kit"
+    (kit / "tools").mkdir(parents=True)
+    (kit / "tools" / "score.py").write_text(
+        "def f1(pred, ref):\n    p, r = set(pred.lower().split()), set(ref.lower().split())\n"
+        "    return len(p & r) / max(1, len(p | r))\n")
+    (kit / "corpora.json").write_text('{"lib": {"subdir": "pkg"}}')
+    (kit / "sweqa.jsonl").write_text('{"id": "q1", "corpus": "lib", "question": "how are values read",'
+                                     ' "reference_answer": "how are values read"}\n')
+    (tmp_path / "corpora" / "lib" / "pkg").mkdir(parents=True)
+    (tmp_path / "corpora" / "lib" / "pkg" / "store.py").write_text(src)
+    preds = tmp_path / "sweqa.bm25.jsonl"
+    preds.write_text('{"id": "q1", "answer": "x", "citations": [["store.py", 7, 10]]}\n')
+    result = measure([preds], tmp_path / "corpora", kit)
+    assert result["n"] == 1 and result["with_definition"] == 1
+    assert result["token_f1"]["question"] == 1.0
+    assert result["token_f1"]["locator"] == 0.0
