@@ -129,6 +129,32 @@ def tiny_long_described() -> TrainConfig:
     return cfg
 
 
+def tiny_broad() -> TrainConfig:
+    """tiny-long-described's model, steps and data kinds on a corpus about eight times larger and broader (an
+    experiment; docs/MODEL.md): tiny's 73 standard-library files are seen ~4 times each by SCP, so its memories may
+    learn those files rather than code. Mostly Python (ten Debian libraries, none an evaluation corpus), plus some
+    JavaScript/TypeScript and Go so that the other languages the product indexes are not unseen."""
+    cfg = tiny_long_described()
+    cfg.name = "tiny-broad"
+    cfg.corpus = CorpusConfig(
+        sources=["stdlib", "deb:python3-click", "deb:python3-jinja2", "deb:python3-werkzeug", "deb:python3-urllib3",
+                 "deb:python3-docutils", "deb:python3-pygments", "deb:python3-babel", "deb:python3-tornado",
+                 "deb:python3-attr", "deb:python3-markdown", "npm:lodash@4.17.21", "npm:axios@1.7.9",
+                 "npm:zod@3.23.8", "deb:golang-1.19-src"],
+        max_files=400, max_bytes=3_000_000)
+    return cfg
+
+
+def tiny_broad_long() -> TrainConfig:
+    """tiny-broad with twice its SCP steps and eight times its generator pretraining (an experiment; docs/MODEL.md):
+    on eight times the data, tiny-broad's SCP sees each sample about half as often as tiny-long-described's did."""
+    cfg = tiny_broad()
+    cfg.name = "tiny-broad-long"
+    cfg.scp.steps *= 2
+    cfg.pretrain_gen.steps *= 8
+    return cfg
+
+
 def small() -> TrainConfig:
     """The shipped default: CPU, about an hour of training on 2 shared cores."""
     return TrainConfig(
@@ -164,7 +190,8 @@ def base() -> TrainConfig:
 
 
 CONFIGS = {"tiny": tiny, "tiny-long": tiny_long, "tiny-described": tiny_described,
-           "tiny-long-described": tiny_long_described, "small": small, "base": base}
+           "tiny-long-described": tiny_long_described, "tiny-broad": tiny_broad,
+           "tiny-broad-long": tiny_broad_long, "small": small, "base": base}
 
 
 def get_config(name: str) -> TrainConfig:
