@@ -47,6 +47,21 @@ describe('citation markers', () => {
     assert.equal(streamed, 'see [1] and  and [3][2]x [');
     assert.deepEqual([...f.citedBlocks], [1, 3, 2]);
   });
+
+  it('drops a marker the generator opened and never closed, mid-answer or at its end, and cites nothing for it', () => {
+    for (const [whole, want] of [
+      ['`Flask` in `_context_stack` [1`will` in', '`Flask` in `_context_stack` `will` in'],
+      ['`bool` [1', '`bool` '],
+      ['see [2 and [1]; a [x] and a lone [', 'see  and [1]; a [x] and a lone ['],
+    ]) {
+      const f = new CitationMarkerFilter(3);
+      const streamed = [...whole].map((ch) => f.push(ch)).join('') + f.flush();
+      assert.equal(streamed, want);
+      assert.equal(filterCitationMarkers(whole, 3).text, want);
+    }
+    assert.deepEqual(filterCitationMarkers('`bool` [1', 3).cited, []);
+    assert.deepEqual(filterCitationMarkers('see [2 and [1]', 3).cited, [1]);
+  });
 });
 
 describe('quoted span filter', () => {

@@ -1,11 +1,15 @@
 /**
  * The generator cites memory block b as "[b+1]". A marker that points at a block the generator was given is kept
  * and recorded; any other "[n]" is dropped from the text. Works on streamed deltas: a "[" followed by digits is held
- * back until it is known to be a marker or not, so the streamed text and the final answer agree. Inside a backticked
- * span the text is code ("`args[1]`", which grounded decoding may quote), never a marker, and passes untouched.
+ * back until it is known to be a marker or not, so the streamed text and the final answer agree. A "[" and digits
+ * that the generator never closes ("[1`will`", or "[1" at the end of the answer: 22 of 281 SWE-QA answers of
+ * tiny-broad-long) is a broken marker and is dropped, not shown; a "[" not followed by a digit is ordinary text.
+ * Inside a backticked span the text is code ("`args[1]`", which grounded decoding may quote), never a marker, and
+ * passes untouched.
  */
 const PARTIAL = /^\[\d{0,4}$/;
 const MARKER = /^\[(\d{1,4})\]$/;
+const BROKEN_MARKER = /^\[\d+$/;
 
 export class CitationMarkerFilter {
   private pending = '';
@@ -40,8 +44,9 @@ export class CitationMarkerFilter {
       } else if (PARTIAL.test(candidate)) {
         this.pending = candidate;
       } else {
-        // Not a marker after all: show what was held back; the character is then taken as any other.
-        out += this.pending;
+        // Not a marker after all: show what was held back, unless it was a marker left open; the character is then
+        // taken as any other.
+        if (!BROKEN_MARKER.test(this.pending)) out += this.pending;
         this.pending = '';
         fresh(ch);
       }
@@ -49,11 +54,11 @@ export class CitationMarkerFilter {
     return out;
   }
 
-  /** Text still held back at the end of the answer (an unfinished "[12"), shown as it is. */
+  /** Text still held back at the end of the answer: a lone "[" is shown; an unfinished marker ("[12") is dropped. */
   flush(): string {
     const rest = this.pending;
     this.pending = '';
-    return rest;
+    return BROKEN_MARKER.test(rest) ? '' : rest;
   }
 
   /** Valid markers in order of first appearance. */
