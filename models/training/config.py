@@ -130,9 +130,9 @@ def tiny_long_described() -> TrainConfig:
 
 
 def tiny_broad() -> TrainConfig:
-    """tiny-long-described's model, steps and data kinds on a corpus about eight times larger and broader (an
-    experiment; docs/MODEL.md): tiny's 73 standard-library files are seen ~4 times each by SCP, so its memories may
-    learn those files rather than code. Mostly Python (ten Debian libraries, none an evaluation corpus), plus some
+    """tiny-long-described's model, steps and data kinds on a broader corpus, 1,438 files of 15 sources instead of 73
+    (eight times the chunks; an experiment, docs/MODEL.md): tiny's 73 standard-library files are seen ~4 times each
+    by SCP, so its memories may learn those files rather than code. Mostly Python (ten Debian libraries, none an evaluation corpus), plus some
     JavaScript/TypeScript and Go so that the other languages the product indexes are not unseen."""
     cfg = tiny_long_described()
     cfg.name = "tiny-broad"
@@ -146,8 +146,9 @@ def tiny_broad() -> TrainConfig:
 
 
 def tiny_broad_long() -> TrainConfig:
-    """tiny-broad with twice its SCP steps and eight times its generator pretraining (an experiment; docs/MODEL.md):
-    on eight times the data, tiny-broad's SCP sees each sample about half as often as tiny-long-described's did."""
+    """tiny-broad with twice its SCP steps and eight times its generator pretraining (the shipped clara-code-tiny;
+    docs/MODEL.md): on eight times the data, tiny-broad's SCP sees each sample about half as often as
+    tiny-long-described's did."""
     cfg = tiny_broad()
     cfg.name = "tiny-broad-long"
     cfg.scp.steps *= 2
