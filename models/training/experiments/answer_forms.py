@@ -3,7 +3,8 @@ reproduced one training-answer template perfectly from the top-1 chunk of a `cla
 kit's reference answers, with the eval kit's own scorer (tools/score.py). No model is run: this is the ceiling of each
 form, not a measurement of a generator.
 
-Forms (all built from the definition that starts in the top-1 chunk, read with synth_python's extraction):
+Forms (all built from the definition that starts in the top-1 chunk, else the one the chunk continues, read with
+synth_python's extraction):
   locator        "`App.open_resource` in `app.py` [1]."  (the nlq / described training answer)
   +summary       the locator, then the docstring's first sentence (what the simple "What does X do?" answer says)
   paraphrase     the SCP paraphrase answer: signature; summary; calls; sets; raises
@@ -29,6 +30,7 @@ from ..synth_python import Definition, extract_definitions, paraphrase_sample
 
 EVAL_DIR = Path("/work/shared/eval")
 FORMS = ["locator", "+summary", "paraphrase", "+paraphrase", "question", "question+both"]
+EXTRACTIVE = "extractive (the eval's own answer)"
 
 
 def eval_kit_f1(eval_dir: Path = EVAL_DIR):
@@ -39,10 +41,10 @@ def eval_kit_f1(eval_dir: Path = EVAL_DIR):
     return mod.f1
 
 
-def corpus_root(corpora: Path, corpus: str, eval_dir: Path = EVAL_DIR) -> Path:
-    """The folder `clara eval` indexed for `corpus`: get-corpus.sh's DEST plus corpora.json's subdir."""
-    meta = json.loads((eval_dir / "corpora.json").read_text())[corpus]
-    return corpora / corpus / meta.get("subdir", ".")
+def corpus_roots(corpora: Path, eval_dir: Path = EVAL_DIR) -> dict[str, Path]:
+    """The folder `clara eval` indexed for each corpus id: get-corpus.sh's DEST plus corpora.json's subdir."""
+    meta = json.loads((eval_dir / "corpora.json").read_text())
+    return {cid: corpora / cid / m.get("subdir", ".") for cid, m in meta.items()}
 
 
 def top_definition(text: str, path: str, start: int, end: int) -> Definition | None:
@@ -72,7 +74,8 @@ def measure(predictions: list[Path], corpora: Path, eval_dir: Path = EVAL_DIR) -
         if line.strip():
             row = json.loads(line)
             gold[row["id"]] = row
-    scores: dict[str, list[float]] = {f: [] for f in FORMS + ["extractive (the eval's own answer)"]}
+    roots = corpus_roots(corpora, eval_dir)
+    scores: dict[str, list[float]] = {f: [] for f in FORMS + [EXTRACTIVE]}
     with_definition = 0
     for pred_file in predictions:
         for line in pred_file.read_text().splitlines():
@@ -81,13 +84,13 @@ def measure(predictions: list[Path], corpora: Path, eval_dir: Path = EVAL_DIR) -
             if not pred.get("citations"):
                 continue
             path, start, end = pred["citations"][0]
-            source = corpus_root(corpora, ref["corpus"], eval_dir) / path
+            source = roots[ref["corpus"]] / path
             text = source.read_text(encoding="utf-8", errors="replace") if source.is_file() else ""
             d = top_definition(text, path, start, end) if path.endswith(".py") else None
             with_definition += d is not None
             for form, answer in answer_forms(ref["question"], path, d).items():
                 scores[form].append(f1(answer, ref["reference_answer"]))
-            scores["extractive (the eval's own answer)"].append(f1(pred.get("answer") or "", ref["reference_answer"]))
+            scores[EXTRACTIVE].append(f1(pred.get("answer") or "", ref["reference_answer"]))
     n = len(scores["locator"])
     return {"n": n, "with_definition": with_definition,
             "token_f1": {k: round(statistics.fmean(v), 4) if v else None for k, v in scores.items()}}

@@ -116,7 +116,7 @@ def test_variants_change_one_thing_each():
 
 
 def test_answer_forms_are_built_from_the_definition_of_the_top_chunk(tmp_path):
-    from models.training.experiments.answer_forms import answer_forms, measure, top_definition
+    from models.training.experiments.answer_forms import EVAL_DIR, answer_forms, measure, top_definition
     src = ('import os\n\n\nclass Store:\n    """Keeps values on disk."""\n\n'
            '    def load(self, name, default=None):\n        """Read one value from the store."""\n'
            '        path = os.path.join(self.root, name)\n        return open(path).read()\n')
@@ -129,13 +129,11 @@ def test_answer_forms_are_built_from_the_definition_of_the_top_chunk(tmp_path):
     assert forms["paraphrase"] == "method `Store.load(name, default=None)`; Read one value from the store; calls read, open, join [1]."
     assert forms["question+both"].startswith("How are values read? `Store.load`")
 
-    # measure() scores with the eval kit's own F1 against its references: a reference written for the test is
-    # matched by the form that restates it, and not by the others.
+    # measure() scores with the eval kit's own F1 (its real tools/score.py) against the kit's reference format: a
+    # reference written for the test is matched by the form that restates it, and not by the locator.
     kit = tmp_path / "kit"
     (kit / "tools").mkdir(parents=True)
-    (kit / "tools" / "score.py").write_text(
-        "def f1(pred, ref):\n    p, r = set(pred.lower().split()), set(ref.lower().split())\n"
-        "    return len(p & r) / max(1, len(p | r))\n")
+    (kit / "tools" / "score.py").symlink_to(EVAL_DIR / "tools" / "score.py")
     (kit / "corpora.json").write_text('{"lib": {"subdir": "pkg"}}')
     (kit / "sweqa.jsonl").write_text('{"id": "q1", "corpus": "lib", "question": "how are values read",'
                                      ' "reference_answer": "how are values read"}\n')
