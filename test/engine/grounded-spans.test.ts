@@ -65,10 +65,13 @@ describe('GroundedSpanRule with the bundle tokenizer', () => {
   before(async () => { bundle = await loadBundle(bundleUnderTest(), { executionProvider: 'cpu' }); });
   after(async () => { await bundle?.close(); });
 
-  /** Decodes `steps` tokens choosing with `rule` (or plain argmax) from seeded random logits that favour backticks and slashes. */
-  function decode(rule: GroundedSpanRule | null, seed: number, steps = 40): string {
+  /**
+   * Decodes `steps` tokens choosing with `rule` (or plain argmax) from seeded random logits that favour tokens
+   * matching `favour` (by default backticks and slashes).
+   */
+  function decode(rule: GroundedSpanRule | null, seed: number, steps = 40, favour = /[`/]/): string {
     const vocab = vocabSize(bundle);
-    const favoured = [...Array(vocab).keys()].filter((id) => /[`/]/.test(bundle.tokenizer.decode([id])));
+    const favoured = [...Array(vocab).keys()].filter((id) => favour.test(bundle.tokenizer.decode([id])));
     let state = seed;
     const random = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648);
     const ids: number[] = [];
@@ -104,6 +107,36 @@ describe('GroundedSpanRule with the bundle tokenizer', () => {
       ungroundedWithout += ungroundedSpans(decode(null, seed), [SOURCE]).length;
     }
     assert.ok(ungroundedWithout > 0, 'the adversarial logits must produce ungrounded spans without the rule');
+  });
+
+  it('writes only citation markers that close on a block it was given, where argmax leaves them broken', () => {
+    const sources = [SOURCE, 'util/config.py\nload\ndef load(path):\n    return json.load(open(path))'];
+    let brokenWithout = 0;
+    for (let seed = 1; seed <= 8; seed++) {
+      const rule = new GroundedSpanRule(bundle.tokenizer, sources, bundle.manifest.eos_id);
+      const text = decode(rule, seed, 40, /[[\]0-9]/);
+      assert.ok(openedMarkers(text) > 0, `seed ${seed} opened no marker: ${JSON.stringify(text)}`);
+      assert.deepEqual(brokenMarkers(text, sources.length), [], `seed ${seed}: ${JSON.stringify(text)}`);
+      brokenWithout += brokenMarkers(decode(null, seed, 40, /[[\]0-9]/), sources.length).length;
+    }
+    assert.ok(brokenWithout > 0, 'the adversarial logits must produce broken markers without the rule');
+  });
+
+  it('continues an open marker with a given block number and closes it, on the last token too', () => {
+    const rule = new GroundedSpanRule(bundle.tokenizer, [SOURCE, SOURCE], bundle.manifest.eos_id);
+    const logits = new Float32Array(vocabSize(bundle)).fill(0);
+    for (const piece of ['7', '`', ' will']) logits[bundle.tokenizer.encode(piece)[0]] = 9;
+    logits[bundle.tokenizer.encode('2')[0]] = 5;
+    const opened = bundle.tokenizer.encode('It is in [');
+    assert.match(bundle.tokenizer.decode([...opened, rule.pick(logits, opened)]), /^It is in \[2/, 'block 7 was not given');
+    const numbered = bundle.tokenizer.encode('It is in [1');
+    assert.match(bundle.tokenizer.decode([...numbered, rule.pick(logits, numbered, true)]), /^It is in \[1\]/);
+    assert.match(bundle.tokenizer.decode([...numbered, rule.pick(logits, numbered, false)]), /^It is in \[1\]/);
+    // Inside backticks "[" is code, not a marker.
+    const code = bundle.tokenizer.encode('It is `fetch_url');
+    const bracket = new Float32Array(vocabSize(bundle)).fill(0);
+    bracket[bundle.tokenizer.encode('`')[0]] = 9;
+    assert.match(bundle.tokenizer.decode([...code, rule.pick(bracket, code)]), /^It is `fetch_url`/);
   });
 
   it('changes nothing while the most likely token is grounded', () => {
@@ -156,6 +189,18 @@ describe('GroundedSpanRule with the bundle tokenizer', () => {
     }
   });
 });
+
+/** The "[" written outside backticks (each opens a citation marker). */
+function openedMarkers(text: string): number {
+  return text.split('`').filter((_, i) => i % 2 === 0).join('').split('[').length - 1;
+}
+
+/** Each "[…" outside backticks that is not a closed marker citing one of blocks 1..`blocks`. */
+function brokenMarkers(text: string, blocks: number): string[] {
+  const outside = text.split('`').filter((_, i) => i % 2 === 0);
+  return outside.flatMap((part) => [...part.matchAll(/\[[^[]{0,4}/g)].map((m) => m[0]))
+    .filter((m) => { const n = /^\[(\d+)\]/.exec(m); return !n || Number(n[1]) < 1 || Number(n[1]) > blocks; });
+}
 
 /** The number of token ids of the bundle's tokenizer (its vocabulary and added tokens). */
 function vocabSize(bundle: ModelBundle): number {
