@@ -66,6 +66,10 @@ class TrainConfig:
     scp_contrastive: float = 1.0
     # Probability that SCP reads a chunk under a moved path (batches.PATH_PREFIXES); 0 = always the corpus path.
     path_augment: float = 0.0
+    # Probability that an SCP batch is drawn from one repository (train.scp): its contrastive term then tells apart
+    # chunks of the same code base, as retrieval in a workspace must, instead of mostly telling languages and
+    # libraries apart. 0 = every batch drawn from the whole corpus.
+    scp_same_repo: float = 0.0
     # Also synthesise "described" questions (synth_python.described_sample: the definition named by the words of its
     # identifiers). Measured through the product as `tiny-described` (docs/MODEL.md): answers better, memory ranking
     # mixed, one seed; off until it measures better.
@@ -132,8 +136,9 @@ def tiny_long_described() -> TrainConfig:
 def tiny_broad() -> TrainConfig:
     """tiny-long-described's model, steps and data kinds on a broader corpus, 1,438 files of 15 sources instead of 73
     (eight times the chunks; an experiment, docs/MODEL.md): tiny's 73 standard-library files are seen ~4 times each
-    by SCP, so its memories may learn those files rather than code. Mostly Python (ten Debian libraries, none an evaluation corpus), plus some
-    JavaScript/TypeScript and Go so that the other languages the product indexes are not unseen."""
+    by SCP, so its memories may learn those files rather than code. Mostly Python (ten Debian libraries, none an
+    evaluation corpus), plus some JavaScript/TypeScript and Go so that the other languages the product indexes are
+    not unseen."""
     cfg = tiny_long_described()
     cfg.name = "tiny-broad"
     cfg.corpus = CorpusConfig(
@@ -153,6 +158,28 @@ def tiny_broad_long() -> TrainConfig:
     cfg.name = "tiny-broad-long"
     cfg.scp.steps *= 2
     cfg.pretrain_gen.steps *= 8
+    return cfg
+
+
+def tiny_broad_xl() -> TrainConfig:
+    """tiny-broad-long trained longer again (an experiment, docs/MODEL.md): twice its SCP steps (6,400 x 32 draws,
+    each single-chunk sample about 2.5 times, each chunk about 7) and twice the query reasoner's warm-up. Doubling
+    SCP on the broad corpus gave the largest retrieval gain so far (memory-alone MRR on SWE-QA 0.331 -> 0.407), and
+    its loss was still falling."""
+    cfg = tiny_broad_long()
+    cfg.name = "tiny-broad-xl"
+    cfg.scp.steps *= 2
+    cfg.align.steps *= 2
+    return cfg
+
+
+def tiny_broad_xl_repo() -> TrainConfig:
+    """tiny-broad-xl with half of its SCP batches drawn from one repository (an experiment, docs/MODEL.md): with
+    batches drawn from 15 sources, most of a question's in-batch negatives are another library or language, while
+    the evaluation ranks chunks of one repository."""
+    cfg = tiny_broad_xl()
+    cfg.name = "tiny-broad-xl-repo"
+    cfg.scp_same_repo = 0.5
     return cfg
 
 
@@ -192,7 +219,8 @@ def base() -> TrainConfig:
 
 CONFIGS = {"tiny": tiny, "tiny-long": tiny_long, "tiny-described": tiny_described,
            "tiny-long-described": tiny_long_described, "tiny-broad": tiny_broad,
-           "tiny-broad-long": tiny_broad_long, "small": small, "base": base}
+           "tiny-broad-long": tiny_broad_long, "tiny-broad-xl": tiny_broad_xl,
+           "tiny-broad-xl-repo": tiny_broad_xl_repo, "small": small, "base": base}
 
 
 def get_config(name: str) -> TrainConfig:

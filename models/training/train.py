@@ -140,18 +140,20 @@ def scp(models: Models, samples: list[Sample], doc_ids: list[list[int]], tok: To
         relocated: list[list[int]] | None = None) -> None:
     """Salient compressor pretraining: the generator answers / paraphrases from one compressed chunk.
     Loss = CE + lambda * MSE(mean of memory states, mean of the chunk's token states).
-    Options for the data-mix ablation (models/training/experiments), both off by default: `kinds` keeps only those
+    Options for the data-mix ablation (models/training/experiments), off by default: `kinds` keeps only those
     sample kinds; `multi_chunk` also trains on samples with several source chunks (complex QA), each chunk compressed
     into its own memory block, in order, so the answer cites [1], [2] (by default those samples never reach SCP).
     `relocated` (batches.relocated_docs): with probability cfg.path_augment a chunk is read under a moved path, so the
-    compressor does not tie a chunk's memory to the exact path text it was trained with."""
+    compressor does not tie a chunk's memory to the exact path text it was trained with. With cfg.scp_same_repo > 0,
+    that share of batches is drawn from one repository (ScpBatches)."""
     pool = [s for s in samples if kinds is None or s.kind in kinds]
     pool = [s for s in pool if len(s.chunks) == 1 or (multi_chunk and len(s.chunks) <= cfg.model.max_blocks)]
     params = list(models.compressor.parameters()) + list(models.generator.parameters())
     st = Stage("scp", cfg.scp, params, models, run_dir, cfg)
     comp, gen = models.compressor.train(), models.generator.train()
+    draw = ScpBatches(pool, cfg, rng)
     while not st.done:
-        batch = [rng.choice(pool) for _ in range(cfg.scp.batch_size)]
+        batch = draw.next()
         groups: dict[int, list[Sample]] = {}  # by number of blocks, so each group's memory prefix is rectangular
         for s in batch:
             groups.setdefault(len(s.chunks), []).append(s)
@@ -179,6 +181,27 @@ def scp(models: Models, samples: list[Sample], doc_ids: list[list[int]], tok: To
             loss = loss + cfg.scp_contrastive * ctr
             extra["ctr"] = ctr.item()
         st.update(loss, extra)
+
+
+class ScpBatches:
+    """SCP's batches: cfg.scp.batch_size samples drawn at random from `pool`, or, with probability
+    cfg.scp_same_repo, from the samples of one repository (that of a sample drawn at random, so a repository is
+    chosen in proportion to its size)."""
+
+    def __init__(self, pool: list[Sample], cfg: TrainConfig, rng: random.Random):
+        self.pool, self.cfg, self.rng = pool, cfg, rng
+        self.by_repo: dict[str, list[Sample]] = {}
+        if cfg.scp_same_repo > 0:
+            for s in pool:
+                self.by_repo.setdefault(s.repo, []).append(s)
+
+    def next(self) -> list[Sample]:
+        n, rng = self.cfg.scp.batch_size, self.rng
+        # rng.random() only when the option is on, so configs without it draw the batches they drew before it existed
+        if self.by_repo and rng.random() < self.cfg.scp_same_repo:
+            same = self.by_repo[rng.choice(self.pool).repo]
+            return [rng.choice(same) for _ in range(n)]
+        return [rng.choice(self.pool) for _ in range(n)]
 
 
 def in_batch_contrastive(comp: MemoryEncoder, doc_mem: torch.Tensor, group: list[Sample], tok: Tokenizer,

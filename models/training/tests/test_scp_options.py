@@ -1,5 +1,5 @@
 """SCP's options beyond CLaRa's CE + MSE: the in-batch contrastive term (questions encoded by the compressor land on
-their own chunk's memory) and path augmentation (chunks read under moved paths)."""
+their own chunk's memory), path augmentation (chunks read under moved paths) and same-repository batches."""
 import random
 
 import torch
@@ -10,7 +10,7 @@ from models.training import bpe
 from models.training.chunks import Chunk
 from models.training.config import tiny
 from models.training.synth_python import Sample
-from models.training.train import build_models, in_batch_contrastive, scp
+from models.training.train import ScpBatches, build_models, in_batch_contrastive, scp
 
 FUNCS = ["parse_header", "render_page", "open_socket", "hash_password", "read_config", "send_email"]
 
@@ -106,3 +106,23 @@ def test_scp_reads_moved_paths_only_when_asked(tmp_path):
         scp(models, samples, docs, tok, cfg, tmp_path / str(p), random.Random(0), relocated=moved)
         first = seen[0][0].tolist()
         assert (first[:3] == [5, 5, 5]) == expect_moved
+
+
+def test_same_repository_batches():
+    """cfg.scp_same_repo: that share of SCP batches comes from one repository; at 0 the draws are the plain ones."""
+    cfg = tiny()
+    cfg.scp.batch_size = 8
+    pool = [Sample("simple", "python", f"q{i}", "a [#0]", [i], repo=f"r{i % 3}") for i in range(30)]
+    plain_rng, rng = random.Random(5), random.Random(5)
+    plain = [[plain_rng.choice(pool) for _ in range(8)] for _ in range(20)]
+    draw = ScpBatches(pool, cfg, rng)
+    assert [draw.next() for _ in range(20)] == plain
+    cfg.scp_same_repo = 1.0
+    draw = ScpBatches(pool, cfg, random.Random(5))
+    batches = [draw.next() for _ in range(40)]
+    assert all(len({s.repo for s in b}) == 1 for b in batches)
+    assert len({b[0].repo for b in batches}) == 3, "every repository is drawn"
+    cfg.scp_same_repo = 0.5
+    draw = ScpBatches(pool, cfg, random.Random(5))
+    mixed = [len({s.repo for s in draw.next()}) for _ in range(200)]
+    assert 60 < mixed.count(1) < 140
