@@ -5,7 +5,8 @@
  * that the generator never closes ("[1`will`", or "[1" at the end of the answer: 22 of 281 SWE-QA answers of
  * tiny-broad-long) is a broken marker and is dropped, not shown; a "[" not followed by a digit is ordinary text.
  * Inside a backticked span the text is code ("`args[1]`", which grounded decoding may quote), never a marker, and
- * passes untouched.
+ * passes untouched. With grounded decoding on (the default), the generator can write neither kind of bad marker
+ * (grounded-spans.ts); this filter is what guards answers decoded without it (`groundedAnswers: false`, `--no-grounding`).
  */
 const PARTIAL = /^\[\d{0,4}$/;
 const MARKER = /^\[(\d{1,4})\]$/;
