@@ -6,7 +6,8 @@
  * tiny-broad-long) is a broken marker and is dropped, not shown; a "[" not followed by a digit is ordinary text.
  * Inside a backticked span the text is code ("`args[1]`", which grounded decoding may quote), never a marker, and
  * passes untouched. With grounded decoding on (the default), the generator can write neither kind of bad marker
- * (grounded-spans.ts); this filter is what guards answers decoded without it (`groundedAnswers: false`, `--no-grounding`).
+ * (grounded-spans.ts); this filter is what guards answers decoded without it (`groundedAnswers: false`,
+ * `--no-grounding`).
  */
 const PARTIAL = /^\[\d{0,4}$/;
 const MARKER = /^\[(\d{1,4})\]$/;
