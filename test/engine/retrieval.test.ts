@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type { ModelBundle } from '../../extension/engine/engine-parts';
 import { loadBundle } from '../../extension/engine/model/load-bundle';
 import { flatCosine } from '../../extension/engine/retrieval/cosine';
-import { cutQuestion } from '../../extension/engine/retrieval/question-cut';
+import { cutQuestion, LEXICAL_QUESTION_WINDOWS, retrievalQuestion } from '../../extension/engine/retrieval/question-cut';
 import { reciprocalRankFusion } from '../../extension/engine/retrieval/rank-fusion';
 import { retrieve } from '../../extension/engine/retrieval/retrieve';
 import { bundleUnderTest } from '../bundle/bundle-under-test';
@@ -55,6 +55,24 @@ describe('retrieve', () => {
     for (const h of hits.filter((x) => x !== slug)) assert.equal(h.lexicalScore, 0);
   });
 
+  it('reads a long question past its first window lexically, and its first window by memory', async () => {
+    // An issue report whose first window says nothing about the code, and whose named function comes last.
+    const report = `Help: my tool crashes. ${'Nobody knows why, sorry. '.repeat(40)}`
+      + 'The traceback ends in is_weekend from the dates module.';
+    const max = bundle.manifest.query_max_tokens;
+    const n = bundle.tokenizer.count(report);
+    assert.ok(n > 2 * max && n < LEXICAL_QUESTION_WINDOWS * max, `${n} tokens: longer than two windows, within the limit`);
+    const firstWindow = cutQuestion(bundle.tokenizer, report, max);
+    assert.deepEqual(await store.lexical(firstWindow, 10), [], 'no word of the first window is in any chunk');
+    const hits = await retrieve(bundle, store, report, { topK: 3, lexicalFusion: true });
+    const weekend = hits.find((h) => h.path === 'dates/weekday.py');
+    assert.ok(weekend, `found: ${hits.map((h) => h.path).join(', ')}`);
+    assert.ok((weekend.lexicalScore ?? 0) > 0, 'the lexical list read past the first window');
+    // The memory side read the first window, exactly as the query encoder was trained.
+    const [q] = await bundle.query.encode([firstWindow]);
+    for (const h of hits) assert.ok(Math.abs(h.memoryScore - flatCosine(q, store.memoryOf(h.chunkId))) < 1e-6);
+  });
+
   it('returns fewer hits than k when the store holds fewer memories', async () => {
     const hits = await retrieve(bundle, store, 'stack push', { topK: 50, lexicalFusion: false });
     assert.equal(hits.length, SAMPLE_DOCS.length);
@@ -93,6 +111,39 @@ describe('cutQuestion', () => {
       assert.ok(!cut.includes('\uFFFD'));
       const n = bundle.tokenizer.count(cut);
       assert.ok(n <= max && n >= max - 4, `${n} tokens`);
+    } finally {
+      await bundle.close();
+    }
+  });
+});
+
+describe('retrievalQuestion', () => {
+  it('gives both sides a short question whole', async () => {
+    const bundle = await loadBundle(bundleUnderTest(), { executionProvider: 'cpu' });
+    try {
+      const q = 'what does slugify do?';
+      assert.deepEqual(retrievalQuestion(bundle.tokenizer, q, bundle.manifest.query_max_tokens), { forMemory: q, forLexical: q });
+    } finally {
+      await bundle.close();
+    }
+  });
+
+  it('cuts a long question to one window for memory and to the lexical budget for the lexical index', async () => {
+    const bundle = await loadBundle(bundleUnderTest(), { executionProvider: 'cpu' });
+    try {
+      const max = bundle.manifest.query_max_tokens;
+      const medium = 'why does the parser drop the last 🎉 token of a line '.repeat(8);
+      const read = retrievalQuestion(bundle.tokenizer, medium, max);
+      assert.equal(read.forLexical, medium, 'under the lexical budget the whole question is read');
+      assert.equal(read.forMemory, cutQuestion(bundle.tokenizer, medium, max));
+      assert.ok(bundle.tokenizer.count(read.forMemory) <= max);
+      // A pasted megabyte: both are its beginning, the lexical one exactly the lexical budget long.
+      const huge = 'Traceback (most recent call last): File "app.py", line 3, in main 🎉\n'.repeat(16_000);
+      const cut = retrievalQuestion(bundle.tokenizer, huge, max);
+      assert.ok(huge.startsWith(cut.forLexical) && cut.forLexical.startsWith(cut.forMemory));
+      assert.ok(!cut.forLexical.includes('\uFFFD'));
+      const n = bundle.tokenizer.count(cut.forLexical);
+      assert.ok(n <= max * LEXICAL_QUESTION_WINDOWS && n >= max * LEXICAL_QUESTION_WINDOWS - 4, `${n} tokens`);
     } finally {
       await bundle.close();
     }

@@ -21,11 +21,13 @@ export async function answerQuestion(
   options: AskOptions & { topK: number; lexicalFusion: boolean; chunkText?: (hit: SearchHit) => string },
 ): Promise<AnswerResult> {
   const started = performance.now();
-  const cleaned = cutQuestion(bundle.tokenizer, checkQuestion(question), bundle.manifest.query_max_tokens);
+  const checked = checkQuestion(question);
+  // Retrieval cuts the question itself (its lexical side reads more of a long one); the prompt reads it cut here.
+  const cleaned = cutQuestion(bundle.tokenizer, checked, bundle.manifest.query_max_tokens);
   const { manifest } = bundle;
   const model = { name: manifest.name, version: manifest.version, config: manifest.config, executionProvider: bundle.executionProvider };
 
-  const retrieved = await retrieve(bundle, store, cleaned, { topK: options.topK, lexicalFusion: options.lexicalFusion });
+  const retrieved = await retrieve(bundle, store, checked, { topK: options.topK, lexicalFusion: options.lexicalFusion });
   const retrievalMs = performance.now() - started;
   if (bestMemoryScore(retrieved) < manifest.retrieval.abstain_below) {
     const { answer, citations } = abstainedAnswer(retrieved, manifest.retrieval.abstain_below);

@@ -7,7 +7,7 @@
 import type { SearchHit } from '../engine-api';
 import type { MemoryReader, ModelBundle, ScoredChunk } from '../engine-parts';
 import { flatCosine } from './cosine';
-import { cutQuestion } from './question-cut';
+import { cutQuestion, retrievalQuestion } from './question-cut';
 import { reciprocalRankFusion } from './rank-fusion';
 
 /** Candidates per list before fusion: enough depth for a lexical-only match to reach the top k. */
@@ -22,12 +22,15 @@ export interface CandidateLists {
   lexical: ScoredChunk[];
 }
 
-/** The two rankings fusion merges for a top-k search: the question cut to the query budget, then both pools. */
+/**
+ * The two rankings fusion merges for a top-k search: the question cut to each side's budget (the query encoder's
+ * window, a longer span for the lexical index), then both pools.
+ */
 export async function candidateLists(bundle: ModelBundle, store: MemoryReader, question: string, topK: number): Promise<CandidateLists> {
-  question = cutQuestion(bundle.tokenizer, question, bundle.manifest.query_max_tokens);
-  const [queryMemory] = await bundle.query.encode([question]);
+  const { forMemory, forLexical } = retrievalQuestion(bundle.tokenizer, question, bundle.manifest.query_max_tokens);
+  const [queryMemory] = await bundle.query.encode([forMemory]);
   const pool = candidatePool(topK);
-  const [nearest, lexical] = await Promise.all([store.nearest(queryMemory, pool), store.lexical(question, pool)]);
+  const [nearest, lexical] = await Promise.all([store.nearest(queryMemory, pool), store.lexical(forLexical, pool)]);
   return { queryMemory, nearest, lexical };
 }
 
