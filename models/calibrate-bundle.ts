@@ -74,6 +74,8 @@ async function abstention(bundleDir: string, runDir: string, limit: number | und
   const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
   console.log(`abstention: ${a.answerable} answerable / ${a.unanswerable} unanswerable held-out questions ` +
     `(${a.filesIndexed} files indexed, ${a.filesAbsent} held-out files left out)`);
+  console.log(`  named code found in the blocks read (never abstains): ${pct(a.namedFound.answerable)} of answerable, ` +
+    `${pct(a.namedFound.unanswerable)} of unanswerable`);
   console.log(`  chosen abstain_below ${a.threshold.toFixed(4)}: abstains on ${pct(a.answerableAbstained)} of answerable, ` +
     `${pct(a.unanswerableAbstained)} of unanswerable (balanced accuracy ${a.balancedAccuracy.toFixed(3)})`);
   console.log(`  balanced-accuracy optimum ${a.bestBalanced.threshold.toFixed(4)}: ${a.bestBalanced.balancedAccuracy.toFixed(3)}, ` +
@@ -84,12 +86,14 @@ async function abstention(bundleDir: string, runDir: string, limit: number | und
   manifest.retrieval.abstain_below = Number(a.threshold.toFixed(4));
   manifest.retrieval.abstain_calibration = {
     method: `best memory score of retrieve() (fused, default top-k) on the training run's held-out synthesized questions, indexed through the product ` +
-      `with every other held-out file left out; the highest threshold that abstains on at most ${pct(a.maxFalseAbstain)} of answerable questions`,
+      `with every other held-out file left out; a question whose named code is in a block the generator would read never abstains; the highest ` +
+      `threshold that abstains on at most ${pct(a.maxFalseAbstain)} of the answerable questions among the others`,
     date: new Date().toISOString(),
     answerable: a.answerable,
     unanswerable: a.unanswerable,
     answerable_abstained: Number(a.answerableAbstained.toFixed(4)),
     unanswerable_abstained: Number(a.unanswerableAbstained.toFixed(4)),
+    named_code_found: { answerable: Number(a.namedFound.answerable.toFixed(4)), unanswerable: Number(a.namedFound.unanswerable.toFixed(4)) },
     balanced_accuracy: Number(a.balancedAccuracy.toFixed(4)),
     balanced_accuracy_optimum: { threshold: Number(a.bestBalanced.threshold.toFixed(4)), balanced_accuracy: Number(a.bestBalanced.balancedAccuracy.toFixed(4)) },
   };

@@ -226,7 +226,8 @@ class Engine implements ClaraEngine {
       ...options,
       topK: options.topK ?? this.topK,
       lexicalFusion: this.options.lexicalFusion ?? false,
-      ...(this.options.groundedAnswers === false ? {} : { chunkText: (hit: SearchHit) => sources.read(hit) }),
+      chunkText: (hit: SearchHit) => sources.read(hit),
+      groundedDecoding: this.options.groundedAnswers !== false,
     });
   }
 

@@ -127,6 +127,25 @@ describe('answerQuestion', () => {
     for (const c of result.citations) assert.ok(result.answer.includes(`${c.path}:${c.startLine}-${c.endLine}`));
   });
 
+  it('goes on under the threshold when a block it reads has a name the question gives; a question in words abstains', async () => {
+    const strict = withThreshold(bundle, 1.5);
+    const chunkText = (hit: { path: string }) => SAMPLE_DOCS.find((d) => d.path === hit.path)!.code;
+    const named = await answerQuestion(strict, store, 'What does `is_weekend` return?', { topK: 3, lexicalFusion: true, chunkText });
+    assert.equal(named.abstained, false, 'is_weekend is in a block the generator reads');
+    assert.ok(named.timings.tokens > 0);
+    assert.ok(named.retrieved.slice(0, bundle.manifest.generator.max_blocks).some((h) => h.path === 'dates/weekday.py'));
+    const words = await answerQuestion(strict, store, 'Which function checks for Saturday or Sunday?', { topK: 3, lexicalFusion: true, chunkText });
+    assert.equal(words.abstained, true);
+    assert.doesNotMatch(words.answer, /names it gives/);
+    const absent = await answerQuestion(strict, store, 'What does `parse_header_value` return?', { topK: 3, lexicalFusion: true, chunkText });
+    assert.equal(absent.abstained, true);
+    assert.equal(absent.timings.tokens, 0);
+    assert.match(absent.answer, /None of the names it gives \(`parse_header_value`\) is in the nearest chunks/);
+    // Without the chunks' text the name cannot be looked for: the memory score alone decides.
+    const unread = await answerQuestion(strict, store, 'What does `is_weekend` return?', { topK: 3, lexicalFusion: true });
+    assert.equal(unread.abstained, true);
+  });
+
   it('uses the bundle threshold as shipped: abstains exactly when the best memory score is under it', async () => {
     const result = await answerQuestion(bundle, store, 'Which function checks for Saturday or Sunday?', { topK: 3, lexicalFusion: false });
     const best = Math.max(...result.retrieved.map((h) => h.memoryScore));

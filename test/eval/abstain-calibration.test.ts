@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { calibrateAbstention, chooseAbstainThreshold } from '../../extension/engine/eval/abstain-calibration';
+import { calibrateAbstention, chooseAbstainThreshold, chooseWithNamedCode } from '../../extension/engine/eval/abstain-calibration';
 import type { RunChunk, RunSample } from '../../extension/engine/eval/training-run-files';
 import { bundleUnderTest } from '../bundle/bundle-under-test';
 
@@ -34,6 +34,20 @@ describe('abstention threshold', () => {
     assert.equal(r.bestBalanced.threshold, 0.9);
     assert.equal(r.bestBalanced.balancedAccuracy, 0.875);
     assert.equal(r.bestBalanced.answerableAbstained, 0.25);
+  });
+
+  it('sets the threshold on the questions whose named code was not found, and counts the found ones as answered', () => {
+    const scored = (scores: number[], found: boolean) => scores.map((score) => ({ score, found }));
+    // The found answerable questions score low; were they counted, the 5 % quantile would be 0.1.
+    const answerable = [...scored(Array.from({ length: 20 }, (_, i) => 0.5 + i * 0.02), false), ...scored([0.1, 0.1, 0.1, 0.1], true)];
+    const unanswerable = [...scored([0.40, 0.45, 0.60], false), ...scored([0.2], true)];
+    const r = chooseWithNamedCode(answerable, unanswerable, 0.05);
+    assert.equal(r.threshold, 0.52);
+    assert.equal(r.answerableAbstained, 1 / 24);
+    assert.equal(r.unanswerableAbstained, 2 / 4);
+    assert.deepEqual(r.namedFound, { answerable: 4 / 24, unanswerable: 1 / 4 });
+    // Every answerable question found by name: the threshold falls back to all answerable scores.
+    assert.equal(chooseWithNamedCode(scored([0.3, 0.4], true), [], 0).threshold, 0.3);
   });
 
   it('refuses to calibrate without answerable questions', () => {
@@ -63,6 +77,8 @@ describe('abstention calibration through the product', () => {
     assert.ok(existsSync(path.join(workDir, 'workspace', 'pkg/mod_0.py')));
     assert.ok(r.threshold >= -1 && r.threshold <= 1, String(r.threshold));
     assert.equal(r.answerableAbstained, 0, 'with 3 answerable questions, 5 % allows no refusal');
+    // Each question names its function: found in the answerable ones' files, in no indexed file for the others.
+    assert.deepEqual(r.namedFound, { answerable: 1, unanswerable: 0 });
     assert.ok(r.balancedAccuracy >= 0.5 && r.balancedAccuracy <= 1);
   });
 });

@@ -1,14 +1,15 @@
 /**
  * Answering: retrieve → the top memories in rank order → the generator (streamed, abortable) → citation markers
  * mapped to the blocks it read. Abstains without generating when the best memory score is under
- * manifest.retrieval.abstain_below. Given the chunks' source (options.chunkText), decoding keeps every backticked
- * span of the answer a piece of the chunks it read (grounded-spans.ts).
+ * manifest.retrieval.abstain_below and no block it would read contains a name the question gives (abstention.ts).
+ * Given the chunks' source (options.chunkText), decoding keeps every backticked span of the answer a piece of the
+ * chunks it read (grounded-spans.ts) unless options.groundedDecoding is false.
  */
 import type { AnswerResult, AskOptions, Citation, SearchHit } from '../engine-api';
 import type { MemoryReader, ModelBundle } from '../engine-parts';
-import { cutQuestion } from '../retrieval/question-cut';
+import { cutQuestion, retrievalQuestion } from '../retrieval/question-cut';
 import { retrieve } from '../retrieval/retrieve';
-import { abstainedAnswer, bestMemoryScore, toCitation } from './abstention';
+import { abstainedAnswer, bestMemoryScore, namedCodeMatch, toCitation } from './abstention';
 import { CitationMarkerFilter } from './citation-markers';
 import { GroundedSpanRule } from './grounded-spans';
 import { QuotedSpanFilter } from './quoted-span-filter';
@@ -18,7 +19,14 @@ export async function answerQuestion(
   bundle: ModelBundle,
   store: MemoryReader,
   question: string,
-  options: AskOptions & { topK: number; lexicalFusion: boolean; chunkText?: (hit: SearchHit) => string },
+  options: AskOptions & {
+    topK: number;
+    lexicalFusion: boolean;
+    /** The chunks' text as indexed: where abstention looks for the names a question gives, and what grounds decoding. */
+    chunkText?: (hit: SearchHit) => string;
+    /** Keep backticked spans pieces of the chunks read (default true; needs chunkText). */
+    groundedDecoding?: boolean;
+  },
 ): Promise<AnswerResult> {
   const started = performance.now();
   const checked = checkQuestion(question);
@@ -29,15 +37,20 @@ export async function answerQuestion(
 
   const retrieved = await retrieve(bundle, store, checked, { topK: options.topK, lexicalFusion: options.lexicalFusion });
   const retrievalMs = performance.now() - started;
-  if (bestMemoryScore(retrieved) < manifest.retrieval.abstain_below) {
-    const { answer, citations } = abstainedAnswer(retrieved, manifest.retrieval.abstain_below);
+  // The generator reads at most max_blocks memories, in rank order; [n] refers to the n-th of them.
+  const given = retrieved.slice(0, manifest.generator.max_blocks);
+  // Under the threshold, a block that holds a name the question gives is still the code asked about. Names are looked
+  // for in the span of the question the lexical index read.
+  const named = bestMemoryScore(retrieved) < manifest.retrieval.abstain_below
+    ? namedCodeMatch(retrievalQuestion(bundle.tokenizer, checked, manifest.query_max_tokens).forLexical, given, options.chunkText)
+    : null;
+  if (named && named.found.length === 0) {
+    const { answer, citations } = abstainedAnswer(retrieved, manifest.retrieval.abstain_below, named.names);
     options.onToken?.(answer);
     const totalMs = performance.now() - started;
     return { answer, citations, retrieved, abstained: true, model, timings: { retrievalMs, firstTokenMs: 0, generationMs: 0, totalMs, tokens: 0 } };
   }
 
-  // The generator reads at most max_blocks memories, in rank order; [n] refers to the n-th of them.
-  const given = retrieved.slice(0, manifest.generator.max_blocks);
   const memories = await store.memories(given.map((h) => h.chunkId));
   const markers = new CitationMarkerFilter(given.length);
   const spans = new QuotedSpanFilter();
@@ -48,7 +61,7 @@ export async function answerQuestion(
     options.onToken?.(text);
   };
   const generationStart = performance.now();
-  const rule = options.chunkText
+  const rule = options.chunkText && options.groundedDecoding !== false
     ? GroundedSpanRule.forBlocks(bundle.tokenizer, given, options.chunkText, manifest.eos_id)
     : undefined;
   const generated = await bundle.generator.generate(memories, cleaned, {

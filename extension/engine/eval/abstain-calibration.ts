@@ -5,14 +5,18 @@
  * retrieve() exactly as answering calls it (fused, default top-k), and its best memory score is what answering
  * compares with the threshold.
  *
- * The threshold is set so that at most `maxFalseAbstain` of the answerable questions abstain: the memory score is a
+ * The threshold decides only the questions whose named code was not found, so it is set on those: at most
+ * `maxFalseAbstain` of the answerable ones among them abstain. The memory score is a
  * weak relevance signal (the pipeline's own held-out balanced accuracy is about 0.65) and real questions score lower
  * than synthesized ones, so the threshold that maximises balanced accuracy refused most real questions (every SWE-QA
  * question with tiny, 100 %). Refusing a question the code answers costs the user more than an answer whose sources
  * are shown. The balanced-accuracy optimum is reported beside it.
  */
-import { bestMemoryScore } from '../answer/abstention';
+import * as path from 'node:path';
+import { bestMemoryScore, namedCodeMatch } from '../answer/abstention';
+import { ChunkTextReader } from '../chunking/chunk-text-reader';
 import { DEFAULT_TOP_K } from '../clara-engine';
+import { retrievalQuestion } from '../retrieval/question-cut';
 import { retrieve } from '../retrieval/retrieve';
 import { indexRunWorkspace, readRunFiles, runFilePaths, sourceChunks } from './training-run-files';
 
@@ -23,11 +27,13 @@ export interface AbstainCalibration {
   maxFalseAbstain: number;
   answerable: number;
   unanswerable: number;
-  /** Shares at the chosen threshold. */
+  /** Shares of each kind whose named code was found in the blocks read (they never abstain). */
+  namedFound: { answerable: number; unanswerable: number };
+  /** Shares at the chosen threshold, over all questions of each kind. */
   answerableAbstained: number;
   unanswerableAbstained: number;
   balancedAccuracy: number;
-  /** The threshold maximising balanced accuracy, for the record. */
+  /** The threshold maximising balanced accuracy on the questions it decides, for the record. */
   bestBalanced: { threshold: number; balancedAccuracy: number; answerableAbstained: number };
   filesIndexed: number;
   filesAbsent: number;
@@ -60,6 +66,28 @@ export function chooseAbstainThreshold(answerable: number[], unanswerable: numbe
   };
 }
 
+interface Outcome { score: number; found: boolean }
+
+/**
+ * The threshold for the questions whose named code was not found (all answerable ones when every one was found), and
+ * the rates it gives over all questions: one whose named code was found never abstains.
+ */
+export function chooseWithNamedCode(answerable: Outcome[], unanswerable: Outcome[], maxFalseAbstain: number) {
+  const undecided = (list: Outcome[]) => list.filter((o) => !o.found).map((o) => o.score);
+  const pos = undecided(answerable);
+  const chosen = chooseAbstainThreshold(pos.length > 0 ? pos : answerable.map((o) => o.score), undecided(unanswerable), maxFalseAbstain);
+  const share = (list: Outcome[], f: (o: Outcome) => boolean) => list.filter(f).length / Math.max(1, list.length);
+  const abstainsAt = (o: Outcome) => !o.found && o.score < chosen.threshold;
+  const answerableAbstained = share(answerable, abstainsAt);
+  const unanswerableAbstained = share(unanswerable, abstainsAt);
+  return {
+    threshold: chosen.threshold, answerableAbstained, unanswerableAbstained,
+    balancedAccuracy: (1 - answerableAbstained + unanswerableAbstained) / 2,
+    bestBalanced: chosen.bestBalanced,
+    namedFound: { answerable: share(answerable, (o) => o.found), unanswerable: share(unanswerable, (o) => o.found) },
+  };
+}
+
 export async function calibrateAbstention(options: {
   bundleDir: string;
   runDir: string;
@@ -76,18 +104,22 @@ export async function calibrateAbstention(options: {
   const absent = new Set(heldOutFiles.filter((_, i) => i % 2 === 1));
   const { engine, files } = await indexRunWorkspace({ ...options, chunks, leaveOut: absent });
   try {
-    const answerable: number[] = [];
-    const unanswerable: number[] = [];
+    const { bundle, store } = engine;
+    const reader = new ChunkTextReader(path.join(options.workDir, 'workspace'));
+    const answerable: Outcome[] = [];
+    const unanswerable: Outcome[] = [];
     for (const s of samples) {
       const gold = sourceChunks(s, byId).map(fileOf);
       if (gold.length === 0) continue;
       const missing = gold.filter((f) => absent.has(f)).length;
       if (missing > 0 && missing < gold.length) continue; // partly answerable: neither side
-      const hits = await retrieve(engine.bundle, engine.store, s.question, { topK: DEFAULT_TOP_K, lexicalFusion: true });
-      (missing === 0 ? answerable : unanswerable).push(bestMemoryScore(hits));
+      const hits = await retrieve(bundle, store, s.question, { topK: DEFAULT_TOP_K, lexicalFusion: true });
+      const span = retrievalQuestion(bundle.tokenizer, s.question, bundle.manifest.query_max_tokens).forLexical;
+      const found = namedCodeMatch(span, hits.slice(0, bundle.manifest.generator.max_blocks), (h) => reader.read(h)).found.length > 0;
+      (missing === 0 ? answerable : unanswerable).push({ score: bestMemoryScore(hits), found });
     }
     return {
-      ...chooseAbstainThreshold(answerable, unanswerable, maxFalseAbstain),
+      ...chooseWithNamedCode(answerable, unanswerable, maxFalseAbstain),
       maxFalseAbstain, answerable: answerable.length, unanswerable: unanswerable.length,
       filesIndexed: files, filesAbsent: absent.size,
     };
