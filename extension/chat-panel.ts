@@ -169,7 +169,7 @@ function answerDone(askId: number, r: AnswerResult, stopped: boolean): HostToCha
     n: h.rank, path: h.path, startLine: h.startLine, endLine: h.endLine, symbol: h.symbol, score: h.score,
   }));
   return {
-    type: 'answerDone', askId, answer: r.answer, citations: r.citations, sources, abstained: r.abstained,
+    type: 'answerDone', askId, answer: r.answer, citations: r.citations, sources, abstained: r.abstained, foundByName: r.foundByName,
     totalMs: r.timings.totalMs, stopped,
   };
 }

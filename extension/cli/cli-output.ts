@@ -25,6 +25,8 @@ export function askJson(r: AnswerResult) {
     answer: r.answer,
     citations: r.citations.map((c) => ({ n: c.n, path: c.path, startLine: c.startLine, endLine: c.endLine, symbol: c.symbol, score: c.score })),
     retrieved: r.retrieved.map(jsonHit),
+    abstained: r.abstained,
+    foundByName: r.foundByName,
     timings: r.timings,
     model: { name: r.model.name, version: r.model.version, executionProvider: r.model.executionProvider },
   };

@@ -106,6 +106,11 @@ export interface AnswerResult {
   retrieved: SearchHit[];
   /** True when the best score was under the bundle's threshold: the answer says the code was not found. */
   abstained: boolean;
+  /**
+   * When the best score was under the threshold but a block the generator read holds names the question gives for
+   * code: those names, the reason it answered. Empty otherwise.
+   */
+  foundByName: string[];
   timings: { retrievalMs: number; firstTokenMs: number; generationMs: number; totalMs: number; tokens: number };
   model: ModelInfo;
 }

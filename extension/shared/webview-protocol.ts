@@ -43,6 +43,8 @@ export type HostToChat =
       /** Every memory the generator received, in marker order: the sources list. */
       sources: ChatSource[];
       abstained: boolean;
+      /** Names the question gives that a block read holds: why it answered under the memory threshold (may be absent). */
+      foundByName?: string[];
       totalMs: number;
       stopped: boolean;
     }
@@ -133,6 +135,7 @@ export function isHostToChat(v: unknown): v is HostToChat {
     case 'answerDone':
       return isNum(v.askId) && typeof v.answer === 'string' && Array.isArray(v.citations) && Array.isArray(v.sources)
         && v.sources.every(isChatSource) && typeof v.abstained === 'boolean' && isNum(v.totalMs)
+        && (v.foundByName === undefined || (Array.isArray(v.foundByName) && v.foundByName.every((n) => typeof n === 'string')))
         && typeof v.stopped === 'boolean';
     case 'answerError':
       return isNum(v.askId) && typeof v.message === 'string' && (v.question === undefined || typeof v.question === 'string');

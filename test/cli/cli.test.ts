@@ -83,8 +83,10 @@ describe('clara CLI', () => {
     const r = await clara(['ask', root, 'How does the stack push an item?', '--json', '--bundle', bundle, '--provider', 'cpu']);
     assert.equal(r.code, 0, r.stderr);
     const doc = JSON.parse(r.stdout);
-    assert.deepEqual(Object.keys(doc), ['answer', 'citations', 'retrieved', 'timings', 'model']);
+    assert.deepEqual(Object.keys(doc), ['answer', 'citations', 'retrieved', 'abstained', 'foundByName', 'timings', 'model']);
     assert.equal(typeof doc.answer, 'string');
+    assert.equal(typeof doc.abstained, 'boolean');
+    assert.deepEqual(doc.foundByName, [], 'the question names no code');
     assert.ok(doc.answer.length > 0);
     assert.ok(doc.citations.length > 0, 'every answer lists its sources');
     for (const c of doc.citations) {

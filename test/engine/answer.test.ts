@@ -101,6 +101,7 @@ describe('answerQuestion', () => {
       topK: 3, lexicalFusion: false, onToken: (t) => { streamed += t; },
     });
     assert.equal(result.abstained, false);
+    assert.deepEqual(result.foundByName, [], 'over the threshold the names are not what decided');
     assert.equal(result.answer, streamed.trim());
     assert.equal(result.retrieved.length, 3);
     assert.ok(result.timings.tokens > 0);
@@ -132,6 +133,7 @@ describe('answerQuestion', () => {
     const chunkText = (hit: { path: string }) => SAMPLE_DOCS.find((d) => d.path === hit.path)!.code;
     const named = await answerQuestion(strict, store, 'What does `is_weekend` return?', { topK: 3, lexicalFusion: true, chunkText });
     assert.equal(named.abstained, false, 'is_weekend is in a block the generator reads');
+    assert.deepEqual(named.foundByName, ['is_weekend']);
     assert.ok(named.timings.tokens > 0);
     assert.ok(named.retrieved.slice(0, bundle.manifest.generator.max_blocks).some((h) => h.path === 'dates/weekday.py'));
     const words = await answerQuestion(strict, store, 'Which function checks for Saturday or Sunday?', { topK: 3, lexicalFusion: true, chunkText });
@@ -140,6 +142,7 @@ describe('answerQuestion', () => {
     const absent = await answerQuestion(strict, store, 'What does `parse_header_value` return?', { topK: 3, lexicalFusion: true, chunkText });
     assert.equal(absent.abstained, true);
     assert.equal(absent.timings.tokens, 0);
+    assert.deepEqual(absent.foundByName, []);
     assert.match(absent.answer, /None of the names it gives \(`parse_header_value`\) is in the nearest chunks/);
     // Without the chunks' text the name cannot be looked for: the memory score alone decides.
     const unread = await answerQuestion(strict, store, 'What does `is_weekend` return?', { topK: 3, lexicalFusion: true });

@@ -133,6 +133,12 @@ test('availability, errors, stopped answers and malformed messages', async () =>
   await p.send(done(4, 'partial', { stopped: true, sources: [] }));
   assert.match(await p.page.locator('section.turn').last().getAttribute('class') ?? '', /\bstopped\b/);
 
+  // Answered under the memory threshold because a source holds a name the question gives: the turn says so.
+  await p.send({ type: 'answerStart', askId: 5, question: 'What does `load_config` return?' });
+  await p.send(done(5, 'It returns the merged config [1].', { foundByName: ['load_config'] }));
+  assert.equal(await p.page.locator('section.turn').last().locator('.meta .found-by-name').innerText(), ' found by name: load_config');
+  assert.equal(await p.page.locator('section.turn').nth(-2).locator('.meta .found-by-name').count(), 0);
+
   await p.send({ type: 'answerError', askId: -1, message: 'CLaRa could not open its engine: no bundle', question: 'q3' });
   const failed = p.page.locator('section.turn').last();
   assert.equal(await failed.locator('.question').innerText(), 'q3', 'a question that failed before starting keeps its text');
@@ -140,7 +146,8 @@ test('availability, errors, stopped answers and malformed messages', async () =>
 
   const turns = await p.page.locator('section.turn').count();
   for (const bad of [null, 'answerStart', { type: 'answerStart' }, { type: 'answerToken', askId: '4', text: 1 },
-    { type: 'answerDone', askId: 4 }, { type: 'nonsense' }, { type: 'prefill' }]) await p.send(bad);
+    { type: 'answerDone', askId: 4 }, done(4, 'x', { foundByName: [1] as unknown as string[] }), { type: 'nonsense' },
+    { type: 'prefill' }]) await p.send(bad);
   assert.equal(await p.page.locator('section.turn').count(), turns, 'malformed messages change nothing');
   assert.deepEqual(p.problems().errors.filter((e) => !/ignored a malformed message/.test(e)), []);
 

@@ -16,6 +16,7 @@ interface Turn {
   status: 'streaming' | 'done' | 'stopped' | 'error';
   error?: string;
   abstained?: boolean;
+  foundByName?: string[];
   totalMs?: number;
 }
 
@@ -104,6 +105,10 @@ function renderTurn(turn: Turn, index: number): HTMLElement {
     turn.status === 'stopped' ? h('span', {}, icon('debug-stop'), ' stopped') : null,
     turn.status === 'error' ? h('span', { class: 'error' }, icon('error'), ` ${turn.error ?? 'failed'}`) : null,
     turn.abstained ? h('span', { class: 'abstained' }, icon('question'), ' the code was not found; nearest memories below') : null,
+    turn.foundByName?.length
+      ? h('span', { class: 'found-by-name', title: 'The memory scores are under the model\'s threshold; the sources hold these names the question gives, so it answered' },
+        icon('symbol-key'), ` found by name: ${turn.foundByName.slice(0, 3).join(', ')}`)
+      : null,
     turn.totalMs !== undefined ? h('span', { class: 'time' }, turn.totalMs < 1000 ? `${Math.round(turn.totalMs)} ms` : `${(turn.totalMs / 1000).toFixed(1)} s`) : null,
     h('span', { class: 'spacer' }),
     turn.status !== 'streaming' && turn.answer ? iconButton('copy', 'Copy answer', () => undefined, 'copy') : null,
@@ -164,7 +169,10 @@ function onMessage(m: HostToChat): void {
     case 'answerDone': {
       const t = turnFor(m.askId);
       if (!t) return;
-      Object.assign(t, { answer: m.answer, sources: m.sources, abstained: m.abstained, totalMs: m.totalMs, status: m.stopped ? 'stopped' : 'done' });
+      Object.assign(t, {
+        answer: m.answer, sources: m.sources, abstained: m.abstained, foundByName: m.foundByName ?? [], totalMs: m.totalMs,
+        status: m.stopped ? 'stopped' : 'done',
+      });
       break;
     }
     case 'answerError': {

@@ -29,6 +29,9 @@ export const askCommand: CliCommand = {
       io.out('\n');
       // An abstained answer already lists the nearest memories in its text.
       if (!result.abstained) io.out(`\n${formatSources(result.citations)}\n`);
+      if (result.foundByName.length > 0) {
+        io.out(`(memory scores under the model's threshold; answered because the sources hold ${result.foundByName.join(', ')})\n`);
+      }
       return 0;
     });
   },

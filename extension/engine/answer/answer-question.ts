@@ -48,7 +48,10 @@ export async function answerQuestion(
     const { answer, citations } = abstainedAnswer(retrieved, manifest.retrieval.abstain_below, named.names);
     options.onToken?.(answer);
     const totalMs = performance.now() - started;
-    return { answer, citations, retrieved, abstained: true, model, timings: { retrievalMs, firstTokenMs: 0, generationMs: 0, totalMs, tokens: 0 } };
+    return {
+      answer, citations, retrieved, abstained: true, foundByName: [], model,
+      timings: { retrievalMs, firstTokenMs: 0, generationMs: 0, totalMs, tokens: 0 },
+    };
   }
 
   const memories = await store.memories(given.map((h) => h.chunkId));
@@ -76,7 +79,7 @@ export async function answerQuestion(
   const citations = citationsFor(markers.citedBlocks, given);
   const totalMs = performance.now() - started;
   return {
-    answer, citations, retrieved, abstained: false, model,
+    answer, citations, retrieved, abstained: false, foundByName: named?.found ?? [], model,
     timings: { retrievalMs, firstTokenMs: generationStart - started + generated.firstTokenMs, generationMs, totalMs, tokens: generated.tokens },
   };
 }
