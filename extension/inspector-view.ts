@@ -58,7 +58,8 @@ export class InspectorView implements vscode.WebviewViewProvider, vscode.Disposa
       used: cited.some((c) => c.path === h.path && c.startLine === h.startLine && c.endLine === h.endLine),
       preview: await readPreview(roots, h.path, h.startLine, h.endLine, h.contentHash),
     })));
-    this.post({ type: 'retrieval', question: r.question, hits });
+    const decision = { abstained: r.result.abstained, foundByName: r.result.foundByName };
+    this.post({ type: 'retrieval', question: r.question, hits, decision });
   }
 
   private onMessage(m: unknown): void {

@@ -75,9 +75,16 @@ export interface InspectorHit extends SearchHit {
   preview: SourcePreview;
 }
 
+/** How answering used the retrieved memories: abstained, or answered under the memory threshold on names found. */
+export interface AnswerDecision {
+  abstained: boolean;
+  /** Names the question gives that the blocks read hold, when they are why it answered under the threshold. */
+  foundByName: string[];
+}
+
 export type HostToInspector =
   /** `question: null` (with no hits) clears the list, e.g. after Clear Index. */
-  | { type: 'retrieval'; question: string | null; hits: InspectorHit[] }
+  | { type: 'retrieval'; question: string | null; hits: InspectorHit[]; decision?: AnswerDecision }
   | { type: 'indexState'; state: IndexState | null; note?: string }
   | { type: 'progress'; progress: IndexProgress };
 
@@ -174,11 +181,17 @@ function isProgress(v: unknown): v is IndexProgress {
   return isRecord(v) && typeof v.phase === 'string' && isNum(v.filesTotal) && isNum(v.filesDone) && isNum(v.chunksDone);
 }
 
+function isAnswerDecision(v: unknown): v is AnswerDecision {
+  return isRecord(v) && typeof v.abstained === 'boolean' && Array.isArray(v.foundByName)
+    && v.foundByName.every((n) => typeof n === 'string');
+}
+
 export function isHostToInspector(v: unknown): v is HostToInspector {
   if (!isRecord(v)) return false;
   switch (v.type) {
     case 'retrieval':
-      return (typeof v.question === 'string' || v.question === null) && Array.isArray(v.hits) && v.hits.every(isInspectorHit);
+      return (typeof v.question === 'string' || v.question === null) && Array.isArray(v.hits) && v.hits.every(isInspectorHit)
+        && (v.decision === undefined || isAnswerDecision(v.decision));
     case 'indexState': return (v.state === null || isIndexState(v.state)) && (v.note === undefined || typeof v.note === 'string');
     case 'progress': return isProgress(v.progress);
     default: return false;

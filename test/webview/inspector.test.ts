@@ -123,6 +123,15 @@ test('retrieved memories: ranks, score bars, cited and stale marks, previews fro
   assert.equal(await p.page.innerText('.retrieval .question'), 'Where is the configuration loaded?');
   assert.equal((await p.posted()).length, count);
 
+  // Why the answer was or was not generated: said under the question; a malformed decision is refused whole.
+  assert.equal(await p.page.locator('.retrieval .decision').count(), 0, 'an ordinary answer needs no note');
+  await p.send({ type: 'retrieval', question: 'q2', hits, decision: { abstained: true, foundByName: [] } });
+  assert.match(await p.page.innerText('.retrieval .decision.abstained'), /Not answered: every memory scored under the model's threshold/);
+  await p.send({ type: 'retrieval', question: 'q3', hits, decision: { abstained: false, foundByName: ['load_config'] } });
+  assert.match(await p.page.innerText('.retrieval .decision.found-by-name'), /Answered under the memory threshold: the sources hold load_config\./);
+  await p.send({ type: 'retrieval', question: 'q4', hits, decision: { abstained: 'yes', foundByName: [] } });
+  assert.equal(await p.page.innerText('.retrieval .question'), 'q3', 'the malformed message changed nothing');
+
   await p.send({ type: 'retrieval', question: null, hits: [] }); // what the host sends after Clear Index
   assert.equal(await rows.count(), 0);
   assert.match(await p.page.innerText('.retrieval'), /Ask a question/);

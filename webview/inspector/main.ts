@@ -5,7 +5,7 @@
 import './inspector.css';
 import type { IndexProgress, IndexState } from '../../extension/engine/engine-api';
 import {
-  isHostToInspector, type HostToInspector, type InspectorHit, type InspectorToHost,
+  isHostToInspector, type AnswerDecision, type HostToInspector, type InspectorHit, type InspectorToHost,
 } from '../../extension/shared/webview-protocol';
 import { h, icon, lines } from '../dom';
 import { onHostMessage, webviewApi } from '../vscode-api';
@@ -13,6 +13,7 @@ import { onHostMessage, webviewApi } from '../vscode-api';
 interface InspectorState {
   question: string | null;
   hits: InspectorHit[];
+  decision?: AnswerDecision;
 }
 
 const api = webviewApi<InspectorToHost, InspectorState>();
@@ -134,6 +135,19 @@ function renderHit(hit: InspectorHit, bestLexical: number, fusedScale: number): 
     preview);
 }
 
+/** Why the answer was or was not generated from these memories: the two cases decided under the memory threshold. */
+function renderDecision(d: AnswerDecision | undefined): HTMLElement | null {
+  if (d?.abstained) {
+    return h('p', { class: 'decision abstained' }, icon('question'),
+      ' Not answered: every memory scored under the model\'s threshold, and no source holds a name the question gives.');
+  }
+  if (d && d.foundByName.length > 0) {
+    return h('p', { class: 'decision found-by-name' }, icon('symbol-key'),
+      ` Answered under the memory threshold: the sources hold ${d.foundByName.slice(0, 3).join(', ')}.`);
+  }
+  return null;
+}
+
 function renderRetrieval(): void {
   const head = h('h2', {}, icon('search'), ' Last question');
   if (view.question === null) {
@@ -145,7 +159,7 @@ function renderRetrieval(): void {
   const fusion = view.hits.some((hit) => hit.lexicalScore !== undefined);
   const bestFused = Math.max(0, ...view.hits.map((hit) => hit.score));
   const fusedScale = fusion && bestFused > 0 ? bestFused : 1;
-  retrievalEl.replaceChildren(head, h('p', { class: 'question' }, view.question),
+  retrievalEl.replaceChildren(head, h('p', { class: 'question' }, view.question), renderDecision(view.decision),
     view.hits.length ? h('ol', { class: 'hits' }, ...view.hits.map((hit) => renderHit(hit, bestLexical, fusedScale))) : h('p', { class: 'muted' }, 'Nothing was retrieved.'));
 }
 
@@ -154,6 +168,8 @@ function onMessage(m: HostToInspector): void {
     case 'retrieval':
       view.question = m.question;
       view.hits = m.hits;
+      if (m.decision) view.decision = m.decision;
+      else delete view.decision;
       api.setState(view);
       renderRetrieval();
       return;
