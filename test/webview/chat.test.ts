@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { ChatSource, HostToChat } from '../../extension/shared/webview-protocol';
+import { isChatToHost, MAX_TEXT_LENGTH, type ChatSource, type HostToChat } from '../../extension/shared/webview-protocol';
 import { cspViolations, startHarness, type WebviewHarness, type WebviewPage } from './webview-page';
 
 let harness: WebviewHarness;
@@ -150,6 +150,23 @@ test('availability, errors, stopped answers and malformed messages', async () =>
     { type: 'prefill' }]) await p.send(bad);
   assert.equal(await p.page.locator('section.turn').count(), turns, 'malformed messages change nothing');
   assert.deepEqual(p.problems().errors.filter((e) => !/ignored a malformed message/.test(e)), []);
+
+  // A paste longer than a message may carry is cut to its beginning and sent, with a note; not refused and lost.
+  await p.send({ type: 'answerStart', askId: 6, question: 'x' });
+  await p.send(done(6, 'ok'));
+  const paste = `Traceback (most recent call last): 🎉 ${'File "app.py", line 3, in main\n'.repeat(1_000)}`;
+  assert.ok(paste.length > MAX_TEXT_LENGTH);
+  await ask(p, paste);
+  const sent = (await p.posted()).at(-1) as { type: string; question: string };
+  assert.equal(sent.type, 'ask');
+  assert.equal(sent.question.length, MAX_TEXT_LENGTH);
+  assert.ok(paste.startsWith(sent.question));
+  assert.ok(isChatToHost(sent), 'the host accepts what was sent');
+  assert.match(await p.page.innerText('.notice'), /its first 20,000 were sent/);
+  await p.send({ type: 'answerStart', askId: 8, question: sent.question });
+  await p.send(done(8, 'ok'));
+  await ask(p, 'a short one');
+  assert.equal(await p.page.isVisible('.notice'), false, 'the note goes with the next question');
 
   await p.send({ type: 'prefill', question: 'asked from the palette' });
   assert.deepEqual((await p.posted()).at(-1), { type: 'ask', question: 'asked from the palette' });

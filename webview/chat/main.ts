@@ -3,7 +3,7 @@
  * session's history kept in the webview state (getState/setState) so it survives the panel being hidden.
  */
 import './chat.css';
-import { isHostToChat, type ChatSource, type ChatToHost, type HostToChat } from '../../extension/shared/webview-protocol';
+import { isHostToChat, MAX_TEXT_LENGTH, type ChatSource, type ChatToHost, type HostToChat } from '../../extension/shared/webview-protocol';
 import { h, icon, iconButton, lines } from '../dom';
 import { onHostMessage, webviewApi } from '../vscode-api';
 import { renderAnswer } from './markdown';
@@ -31,6 +31,8 @@ let canAsk = true;
 let unavailableReason = '';
 
 const banner = h('div', { class: 'banner', role: 'status', hidden: '' });
+/** Says when a pasted question was longer than a message may carry, and what was sent instead. */
+const notice = h('div', { class: 'notice', role: 'status', hidden: '' });
 const turnsEl = h('main', { class: 'turns', 'aria-live': 'polite' });
 const input = h('textarea', { id: 'question', rows: '3', placeholder: 'Ask about this codebase…  (Enter to ask, Shift+Enter for a new line)', 'aria-label': 'Question' });
 const askButton = h('button', { class: 'primary', id: 'ask', type: 'button' }, icon('send'), ' Ask');
@@ -45,7 +47,7 @@ function mount(): void {
     iconButton('search', 'Show retrieval inspector', () => api.post({ type: 'showInspector' }), 'show-inspector'),
     iconButton('clear-all', 'Clear history', () => { state.turns = []; save(); renderTurns(); }, 'clear-history'),
   );
-  const footer = h('footer', {}, input, h('div', { class: 'actions' }, stopButton, askButton));
+  const footer = h('footer', {}, notice, input, h('div', { class: 'actions' }, stopButton, askButton));
   document.getElementById('app')!.append(header, banner, turnsEl, footer);
   input.value = state.draft;
   input.addEventListener('input', () => { state.draft = input.value; save(); });
@@ -61,9 +63,25 @@ function save(): void {
   api.setState(state);
 }
 
+/**
+ * The question as sent: a paste longer than a message may carry (MAX_TEXT_LENGTH) is cut to its beginning, as the
+ * engine cuts long questions anyway, instead of being refused at the host and lost; the notice says so.
+ */
+function questionToSend(text: string): string {
+  if (text.length <= MAX_TEXT_LENGTH) {
+    notice.hidden = true;
+    return text;
+  }
+  notice.hidden = false;
+  notice.textContent = `The question was ${text.length.toLocaleString('en-US')} characters long; its first `
+    + `${MAX_TEXT_LENGTH.toLocaleString('en-US')} were sent (retrieval reads about the first 512 tokens of a question).`;
+  return text.slice(0, MAX_TEXT_LENGTH).replace(/[\uD800-\uDBFF]$/, ''); // no half of a surrogate pair at the cut
+}
+
 function ask(): void {
-  const question = input.value.trim();
-  if (!question || !canAsk || streaming()) return;
+  const typed = input.value.trim();
+  if (!typed || !canAsk || streaming()) return;
+  const question = questionToSend(typed);
   api.post({ type: 'ask', question });
   input.value = '';
   state.draft = '';
