@@ -125,6 +125,7 @@ test('retrieved memories: ranks, score bars, cited and stale marks, previews fro
 
   // Why the answer was or was not generated: said under the question; a malformed decision is refused whole.
   assert.equal(await p.page.locator('.retrieval .decision').count(), 0, 'an ordinary answer needs no note');
+  assert.doesNotMatch(await p.page.innerText('.retrieval'), /\bnull\b|\bundefined\b/, 'and no stray text takes its place');
   await p.send({ type: 'retrieval', question: 'q2', hits, decision: { abstained: true, foundByName: [] } });
   assert.match(await p.page.innerText('.retrieval .decision.abstained'), /Not answered: every memory scored under the model's threshold/);
   await p.send({ type: 'retrieval', question: 'q3', hits, decision: { abstained: false, foundByName: ['load_config'] } });

@@ -159,7 +159,8 @@ function renderRetrieval(): void {
   const fusion = view.hits.some((hit) => hit.lexicalScore !== undefined);
   const bestFused = Math.max(0, ...view.hits.map((hit) => hit.score));
   const fusedScale = fusion && bestFused > 0 ? bestFused : 1;
-  retrievalEl.replaceChildren(head, h('p', { class: 'question' }, view.question), renderDecision(view.decision),
+  const decision = renderDecision(view.decision);
+  retrievalEl.replaceChildren(head, h('p', { class: 'question' }, view.question), ...(decision ? [decision] : []),
     view.hits.length ? h('ol', { class: 'hits' }, ...view.hits.map((hit) => renderHit(hit, bestLexical, fusedScale))) : h('p', { class: 'muted' }, 'Nothing was retrieved.'));
 }
 
