@@ -96,6 +96,10 @@ function isRecord(v: unknown): v is Rec {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+function isStringList(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((s) => typeof s === 'string');
+}
+
 function isLine(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= 1;
 }
@@ -142,7 +146,7 @@ export function isHostToChat(v: unknown): v is HostToChat {
     case 'answerDone':
       return isNum(v.askId) && typeof v.answer === 'string' && Array.isArray(v.citations) && Array.isArray(v.sources)
         && v.sources.every(isChatSource) && typeof v.abstained === 'boolean' && isNum(v.totalMs)
-        && (v.foundByName === undefined || (Array.isArray(v.foundByName) && v.foundByName.every((n) => typeof n === 'string')))
+        && (v.foundByName === undefined || isStringList(v.foundByName))
         && typeof v.stopped === 'boolean';
     case 'answerError':
       return isNum(v.askId) && typeof v.message === 'string' && (v.question === undefined || typeof v.question === 'string');
@@ -182,8 +186,7 @@ function isProgress(v: unknown): v is IndexProgress {
 }
 
 function isAnswerDecision(v: unknown): v is AnswerDecision {
-  return isRecord(v) && typeof v.abstained === 'boolean' && Array.isArray(v.foundByName)
-    && v.foundByName.every((n) => typeof n === 'string');
+  return isRecord(v) && typeof v.abstained === 'boolean' && isStringList(v.foundByName);
 }
 
 export function isHostToInspector(v: unknown): v is HostToInspector {

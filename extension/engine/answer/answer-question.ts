@@ -7,7 +7,7 @@
  */
 import type { AnswerResult, AskOptions, Citation, SearchHit } from '../engine-api';
 import type { MemoryReader, ModelBundle } from '../engine-parts';
-import { cutQuestion, retrievalQuestion } from '../retrieval/question-cut';
+import { retrievalQuestion } from '../retrieval/question-cut';
 import { retrieve } from '../retrieval/retrieve';
 import { abstainedAnswer, bestMemoryScore, namedCodeMatch, toCitation } from './abstention';
 import { CitationMarkerFilter } from './citation-markers';
@@ -30,8 +30,8 @@ export async function answerQuestion(
 ): Promise<AnswerResult> {
   const started = performance.now();
   const checked = checkQuestion(question);
-  // Retrieval cuts the question itself (its lexical side reads more of a long one); the prompt reads it cut here.
-  const cleaned = cutQuestion(bundle.tokenizer, checked, bundle.manifest.query_max_tokens);
+  // The prompt reads the question as the query encoder does; names are looked for where the lexical index looks.
+  const read = retrievalQuestion(bundle.tokenizer, checked, bundle.manifest.query_max_tokens);
   const { manifest } = bundle;
   const model = { name: manifest.name, version: manifest.version, config: manifest.config, executionProvider: bundle.executionProvider };
 
@@ -39,10 +39,9 @@ export async function answerQuestion(
   const retrievalMs = performance.now() - started;
   // The generator reads at most max_blocks memories, in rank order; [n] refers to the n-th of them.
   const given = retrieved.slice(0, manifest.generator.max_blocks);
-  // Under the threshold, a block that holds a name the question gives is still the code asked about. Names are looked
-  // for in the span of the question the lexical index read.
+  // Under the threshold, a block that holds a name the question gives is still the code asked about.
   const named = bestMemoryScore(retrieved) < manifest.retrieval.abstain_below
-    ? namedCodeMatch(retrievalQuestion(bundle.tokenizer, checked, manifest.query_max_tokens).forLexical, given, options.chunkText)
+    ? namedCodeMatch(read.forLexical, given, options.chunkText)
     : null;
   if (named && named.found.length === 0) {
     const { answer, citations } = abstainedAnswer(retrieved, manifest.retrieval.abstain_below, named.names);
@@ -67,7 +66,7 @@ export async function answerQuestion(
   const rule = options.chunkText && options.groundedDecoding !== false
     ? GroundedSpanRule.forBlocks(bundle.tokenizer, given, options.chunkText, manifest.eos_id)
     : undefined;
-  const generated = await bundle.generator.generate(memories, cleaned, {
+  const generated = await bundle.generator.generate(memories, read.forMemory, {
     signal: options.signal,
     rule,
     onToken: (delta) => show(spans.push(markers.push(delta))),
