@@ -1,5 +1,6 @@
 """ONNX export under the bundle contract (docs/BUNDLE.md): compressor.onnx, query.onnx, generator.onnx (one file
-with KV cache), opset 17, dynamic batch/sequence axes, constant-folded then int8 (`quantize_dynamic`)."""
+with KV cache), opset 17, dynamic batch/sequence axes, constant-folded; then int8 two ways: `quantize_dynamic`
+(int8 weights and activations) and weight-only int8 of the snapped module (weight_int8.py)."""
 from __future__ import annotations
 
 import os
@@ -11,6 +12,7 @@ import torch.nn as nn
 from onnxruntime.quantization import QuantType, quantize_dynamic
 
 from .model import Generator, MemoryEncoder
+from .weight_int8 import snap_to_int8_grid, weights_to_int8
 
 OPSET = 17
 
@@ -84,15 +86,19 @@ def quantize(fp32: Path, int8: Path, per_channel: bool = False) -> None:
     onnx.checker.check_model(str(int8))
 
 
-def export_all(models, cfg, out_dir: Path) -> dict[str, Path]:
-    """Writes <name>.fp32.onnx and <name>.int8.onnx into out_dir; the caller picks per file by parity."""
+def export_all(models, cfg, out_dir: Path) -> tuple[dict[str, Path], dict[str, nn.Module]]:
+    """Writes <name>.fp32.onnx, <name>.int8.onnx and <name>.w8.onnx into out_dir; the caller picks per file by
+    parity. Returns the paths by "<name>.<precision>" and the snapped modules the .w8 files were exported from (the
+    PyTorch reference of a .w8 file)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = {}
-    for name, fn in (("compressor", lambda p: export_encoder(models.compressor, p, cfg.model.doc_max_tokens)),
-                     ("query", lambda p: export_encoder(models.query, p, cfg.model.query_max_tokens)),
-                     ("generator", lambda p: export_generator(models.generator, p, cfg.model.enc_dim))):
+    paths, snapped = {}, {}
+    exporters = {"compressor": lambda mod, p: export_encoder(mod, p, cfg.model.doc_max_tokens),
+                 "query": lambda mod, p: export_encoder(mod, p, cfg.model.query_max_tokens),
+                 "generator": lambda mod, p: export_generator(mod, p, cfg.model.enc_dim)}
+    for name, export in exporters.items():
+        module = getattr(models, name)
         fp32 = out_dir / f"{name}.fp32.onnx"
-        fn(fp32)
+        export(module, fp32)
         onnx.checker.check_model(str(fp32))
         int8 = out_dir / f"{name}.int8.onnx"
         quantize(fp32, int8)
@@ -101,7 +107,12 @@ def export_all(models, cfg, out_dir: Path) -> dict[str, Path]:
             pc = out_dir / f"{name}.int8pc.onnx"
             quantize(fp32, pc, per_channel=True)
             paths[name + ".int8pc"] = pc
-    return paths
+        snapped[name] = snap_to_int8_grid(module)
+        snapped_fp32 = out_dir / f"{name}.snapped.fp32.onnx"
+        export(snapped[name], snapped_fp32)
+        paths[name + ".w8"] = out_dir / f"{name}.w8.onnx"
+        weights_to_int8(snapped_fp32, paths[name + ".w8"])
+    return paths, snapped
 
 
 def file_mib(p: Path) -> float:

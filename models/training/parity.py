@@ -46,8 +46,11 @@ def _r6(xs) -> list[float]:
 
 
 def session(path: Path) -> ort.InferenceSession:
+    """Opened as the engine opens it (extension/engine/model/onnx-runtime.ts): weight-only int8 is folded to fp32
+    weights at session start (weight_int8.py)."""
     so = ort.SessionOptions()
     so.intra_op_num_threads = 2
+    so.add_session_config_entry("session.disable_quant_qdq", "1")
     return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
 
 
@@ -130,6 +133,26 @@ def build_parity(models, tok: Tokenizer, cfg: TrainConfig, files: dict[str, Path
         rows.append({"doc_texts": doc_texts, "question": question, "greedy_ids": g_onnx, "torch_greedy_ids": g_torch})
     parity["generator"] = rows
     return parity, report
+
+
+def snapping_effect(trained, snapped, tok: Tokenizer, cfg: TrainConfig, doc_cases: list[str],
+                    query_cases: list[str], gen_cases: list[tuple[list[str], str]]) -> dict:
+    """What rounding weights to the int8 grid changed, in PyTorch: memory cosine (trained vs snapped) and greedy
+    decodes identical to the trained generator's, on the parity cases. `trained`/`snapped`: Models."""
+    m = cfg.model
+    out: dict = {"memory_cosine_min": {}, "greedy_identical": 0, "greedy_cases": len(gen_cases)}
+    with torch.no_grad():
+        for key, texts, limit in (("compressor", doc_cases, m.doc_max_tokens), ("query", query_cases, m.query_max_tokens)):
+            ids, mask = doc_tensors([bpe.encode(tok, t, limit) for t in texts])
+            a, b = getattr(trained, key).eval()(ids, mask).numpy(), getattr(snapped, key).eval()(ids, mask).numpy()
+            out["memory_cosine_min"][key] = round(min(_cos(a[i], b[i]) for i in range(len(texts))), 6)
+        for doc_texts, question in gen_cases:
+            ids, mask = doc_tensors([bpe.encode(tok, t, m.doc_max_tokens) for t in doc_texts])
+            prompt = prompt_ids(tok, cfg, question)
+            decodes = [torch_greedy(ms.generator.eval(), ms.compressor.eval()(ids, mask).reshape(1, -1, m.enc_dim),
+                                    prompt) for ms in (trained, snapped)]
+            out["greedy_identical"] += decodes[0] == decodes[1]
+    return out
 
 
 def write_parity(parity: dict, path: Path) -> None:

@@ -6,6 +6,7 @@ Runs resume from checkpoints in --run-dir (default models/training/runs/<config>
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import platform
@@ -24,10 +25,10 @@ from .chunks import Chunk, format_doc
 from .config import get_config
 from .evaluate import heldout_eval
 from .export_onnx import export_all, file_mib
-from .parity import COS_MIN, build_parity, write_parity
+from .parity import COS_MIN, build_parity, snapping_effect, write_parity
 from .prepare import load_jsonl, prepare
 from .synth_python import Sample
-from .train import (align_query, build_models, compress_all, end_to_end, instruct, pretrain_generator, save_models,
+from .train import (Models, align_query, build_models, compress_all, end_to_end, instruct, pretrain_generator, save_models,
                     scp)
 
 MAX_FILE_MIB = 16.0
@@ -47,20 +48,36 @@ def parity_cases(cfg, chunks_by_id: dict[int, Chunk], held_samples: list[Sample]
     return docs, queries, gen
 
 
-def choose_files(models, tok, cfg, exported, cases) -> tuple[dict, dict, dict]:
-    """int8 where parity holds, fp32 otherwise (BUNDLE.md), never a file over 16 MiB. When no combination passes
-    both, the size-compliant one with the most identical greedy decodes is kept and the report says ok = false."""
-    # (compressor, query, generator); the query file only feeds retrieval, so it stays int8 while its cosine holds
-    tries = [("int8", "int8", "int8"), ("int8", "int8", "int8pc"), ("int8", "int8", "fp32"), ("fp32", "int8", "int8"),
-             ("fp32", "int8", "int8pc"), ("fp32", "int8", "fp32"), ("fp32", "fp32", "fp32")]
+# Per file, in order of preference: int8 weights and activations (fastest on CPU), the generator's per-channel
+# variant, weight-only int8 (fp32 arithmetic on the snapped weights, weight_int8.py), fp32.
+PRECISIONS = {"compressor": ("int8", "w8", "fp32"), "query": ("int8", "w8", "fp32"),
+              "generator": ("int8", "int8pc", "w8", "fp32")}
+
+
+def precision_tries() -> list[dict[str, str]]:
+    """Every combination, most compact first: fewest fp32 files, then the sum of the files' preference ranks."""
+    roles = list(PRECISIONS)
+    combos = itertools.product(*PRECISIONS.values())
+    ranked = sorted(combos, key=lambda c: (sum(p == "fp32" for p in c),
+                                           sum(PRECISIONS[r].index(p) for r, p in zip(roles, c))))
+    return [dict(zip(roles, c)) for c in ranked]
+
+
+def choose_files(models, snapped, tok, cfg, exported, cases) -> tuple[dict, dict, dict]:
+    """The first combination of precision_tries() where parity holds (BUNDLE.md), never a file over 16 MiB. A w8
+    file is compared with the snapped module it was exported from. When no combination passes both, the
+    size-compliant one with the most identical greedy decodes is kept and the report says ok = false."""
     best = None
-    for comp_q, query_q, gen_q in tries:
-        files = {"compressor": exported[f"compressor.{comp_q}"], "query": exported[f"query.{query_q}"],
-                 "generator": exported[f"generator.{gen_q}"]}
+    for precision in precision_tries():
+        files = {role: exported[f"{role}.{q}"] for role, q in precision.items()}
         if max(file_mib(p) for p in files.values()) > MAX_FILE_MIB:
             continue
-        parity, report = build_parity(models, tok, cfg, files, *cases)
-        report["precision"] = {"compressor": comp_q, "query": query_q, "generator": gen_q}
+        reference = Models(**{role: snapped[role] if q == "w8" else getattr(models, role)
+                              for role, q in precision.items()})
+        parity, report = build_parity(reference, tok, cfg, files, *cases)
+        report["precision"] = precision
+        if "w8" in precision.values():
+            report["snapped_vs_trained"] = snapping_effect(models, reference, tok, cfg, *cases)
         cos_ok = min(report["memory_cosine_min"].values()) >= COS_MIN
         log(f"parity {report}")
         if cos_ok and report["greedy_identical"] == report["greedy_cases"]:
@@ -160,11 +177,11 @@ def main() -> None:
     (run_dir / "eval.json").write_text(json.dumps({"copy": copy, "pre": pre, "post": post}, indent=2))
 
     log("exporting ONNX")
-    exported = export_all(models, cfg, run_dir / "onnx")
+    exported, snapped = export_all(models, cfg, run_dir / "onnx")
     # parity cases come from held-out files, with negatives from held-out files too
     cases = parity_cases(cfg, chunks_by_id, held_samples, B.NegativeSampler(held_chunks, random.Random(11)),
                          random.Random(11))
-    files, parity, report = choose_files(models, tok, cfg, exported, cases)
+    files, parity, report = choose_files(models, snapped, tok, cfg, exported, cases)
     sizes = {k: round(file_mib(p), 2) for k, p in files.items()}
     if not report["ok"]:
         log(f"WARNING: greedy parity holds on {report['greedy_identical']}/{report['greedy_cases']} prompts only")

@@ -68,6 +68,10 @@ function sessionOptions(provider: 'cuda' | 'cpu'): ort.InferenceSession.SessionO
     executionMode: 'sequential',
     intraOpNumThreads: intraOpThreads(),
     interOpNumThreads: 1,
+    // Weight-only int8 files (docs/BUNDLE.md) store weights as int8 + DequantizeLinear. With this entry onnxruntime
+    // folds them into fp32 weights when the session starts, so the file computes exactly what its parity was
+    // measured on; without it, the CPU provider fuses them into kernels that also quantize activations.
+    extra: { session: { disable_quant_qdq: '1' } },
   };
 }
 
