@@ -27,6 +27,15 @@ def _described(cfg: TrainConfig) -> str:
             "identifier: \"the open resource method of the app class\" for `App.open_resource`)")
 
 
+def _snapping_line(par: dict) -> str:
+    """What rounding the weights to the int8 grid changed, when a file is w8 (parity.snapping_effect)."""
+    eff = par.get("snapped_vs_trained")
+    if not eff:
+        return ""
+    return (f"Snapped vs trained weights (PyTorch): memory cosine min {json.dumps(eff['memory_cosine_min'])}; greedy "
+            f"decodes identical on {eff['greedy_identical']}/{eff['greedy_cases']} prompts.\n")
+
+
 def write_card(out: Path, manifest: dict, cfg: TrainConfig, info: dict) -> None:
     tr, ev, m = manifest["training"], manifest["evaluation"], cfg.model
     held = ev.get("heldout", {})
@@ -121,11 +130,15 @@ The training run does not touch the evaluation sets. They are measured through t
 added after those runs, with their dates and commands.
 
 ## Export and parity
-ONNX opset 17, constant-folded, `quantize_dynamic` int8 where parity holds; precision per file:
-{json.dumps(par.get('precision'))}; sizes (MiB): {json.dumps(par.get('file_mib'))}.
-onnxruntime (Python) vs PyTorch fp32: minimum memory cosine {json.dumps(par.get('memory_cosine_min'))};
-greedy tokens identical on {par.get('greedy_identical')}/{par.get('greedy_cases')} prompts (KV-cache decoding,
-memories from compressor.onnx). `parity.json` holds the cases for the node replay.
+ONNX opset 17, constant-folded; per file the first precision where parity holds, fewest fp32 files first
+(docs/MODEL.md, "Export and parity"): `int8` = `quantize_dynamic` (int8 weights and activations), `int8pc` = the
+same with per-channel scales, `w8` = weight-only int8 (the weights rounded to a per-channel int8 grid after training,
+stored as int8, computed in fp32). Precision per file: {json.dumps(par.get('precision'))}; sizes (MiB):
+{json.dumps(par.get('file_mib'))}.
+onnxruntime (Python) vs PyTorch fp32 (for a `w8` file, the snapped network it was exported from): minimum memory
+cosine {json.dumps(par.get('memory_cosine_min'))}; greedy tokens identical on
+{par.get('greedy_identical')}/{par.get('greedy_cases')} prompts (KV-cache decoding, memories from compressor.onnx).
+{_snapping_line(par)}`parity.json` holds the cases for the node replay.
 
 ## Limits
 Tiny models trained for minutes to hours on 2 CPU cores: answers are short templated facts, learned from synthesized
