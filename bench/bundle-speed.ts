@@ -1,11 +1,11 @@
 /**
  * Two bundles side by side in one process, rounds interleaved so both see the same machine load: session start,
- * compressor chunks/s (batch 1 and 16), query ms, generator ms per token (greedy, KV cache) and the process's RSS
- * growth while each bundle is loaded. Inputs are this repository's own engine sources, cut into ~40-line chunks.
+ * compressor chunks/s (batch 1 and 16), query ms, generator ms per token (greedy, KV cache), and the ONNX files'
+ * size on disk. Inputs are this repository's own engine sources, cut into 40-line chunks.
  *
- * usage: node --expose-gc --import tsx bench/bundle-speed.ts BUNDLE_A BUNDLE_B [--rounds 5] [--out FILE.json]
+ * usage: npm run bench:bundles -- BUNDLE_A BUNDLE_B [--rounds 5] [--out FILE.json]
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { loadBundleParts, type LoadedBundle } from '../extension/engine/model/load-bundle';
 import { percentile } from './stats';
@@ -60,30 +60,31 @@ async function main(): Promise<void> {
   if (dirs.length !== 2) throw new Error('usage: bundle-speed.ts BUNDLE_A BUNDLE_B [--rounds N] [--out FILE]');
   const rounds = Number(arg('rounds', '5'));
   const chunks = sourceChunks(256);
-  const results = dirs.map((dir) => ({ dir, loadMs: [] as number[], rssMiB: [] as number[], rounds: [] as Round[] }));
+  const results = dirs.map((dir) => ({ dir, loadMs: [] as number[], rounds: [] as Round[] }));
   for (let r = 0; r < rounds; r++) {
     for (const res of results) {
-      global.gc?.();
-      const rss0 = process.memoryUsage().rss;
       const t = performance.now();
       const b = await loadBundleParts(res.dir, 'cpu');
       res.loadMs.push(performance.now() - t);
       res.rounds.push(await round(b, chunks));
-      res.rssMiB.push((process.memoryUsage().rss - rss0) / 2 ** 20);
       await b.close();
     }
   }
   const med = (xs: number[]) => percentile(xs, 50);
-  const rows = results.map((res) => ({
-    bundle: `${path.basename(res.dir)} (${(JSON.parse(readFileSync(path.join(res.dir, 'manifest.json'), 'utf8')) as { version: string }).version})`,
-    loadMs: med(res.loadMs),
-    chunksPerSecBatch1: med(res.rounds.map((x) => x.chunksPerSecBatch1)),
-    chunksPerSecBatch16: med(res.rounds.map((x) => x.chunksPerSecBatch16)),
-    queryMs: med(res.rounds.map((x) => x.queryMs)),
-    msPerToken: med(res.rounds.map((x) => x.msPerToken)),
-    tokensPerRound: res.rounds[0].tokens,
-    rssGrowthMiB: med(res.rssMiB),
-  }));
+  const rows = results.map((res) => {
+    const manifest = JSON.parse(readFileSync(path.join(res.dir, 'manifest.json'), 'utf8')) as { version: string; files: Record<string, string> };
+    const onnxBytes = ['compressor', 'query', 'generator'].reduce((sum, role) => sum + statSync(path.join(res.dir, manifest.files[role])).size, 0);
+    return {
+      bundle: `${path.basename(res.dir)} (${manifest.version})`,
+      onnxMiB: onnxBytes / 2 ** 20,
+      loadMs: med(res.loadMs),
+      chunksPerSecBatch1: med(res.rounds.map((x) => x.chunksPerSecBatch1)),
+      chunksPerSecBatch16: med(res.rounds.map((x) => x.chunksPerSecBatch16)),
+      queryMs: med(res.rounds.map((x) => x.queryMs)),
+      msPerToken: med(res.rounds.map((x) => x.msPerToken)),
+      tokensPerRound: res.rounds[0].tokens,
+    };
+  });
   console.log(`${chunks.length} chunks, ${rounds} interleaved rounds, medians:`);
   console.table(rows);
   const out = arg('out');
