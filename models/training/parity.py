@@ -142,7 +142,8 @@ def snapping_effect(trained, snapped, tok: Tokenizer, cfg: TrainConfig, doc_case
     m = cfg.model
     out: dict = {"memory_cosine_min": {}, "greedy_identical": 0, "greedy_cases": len(gen_cases)}
     with torch.no_grad():
-        for key, texts, limit in (("compressor", doc_cases, m.doc_max_tokens), ("query", query_cases, m.query_max_tokens)):
+        for key, texts, limit in (("compressor", doc_cases, m.doc_max_tokens),
+                                  ("query", query_cases, m.query_max_tokens)):
             ids, mask = doc_tensors([bpe.encode(tok, t, limit) for t in texts])
             a, b = getattr(trained, key).eval()(ids, mask).numpy(), getattr(snapped, key).eval()(ids, mask).numpy()
             out["memory_cosine_min"][key] = round(min(_cos(a[i], b[i]) for i in range(len(texts))), 6)

@@ -28,8 +28,8 @@ from .export_onnx import export_all, file_mib
 from .parity import COS_MIN, build_parity, snapping_effect, write_parity
 from .prepare import load_jsonl, prepare
 from .synth_python import Sample
-from .train import (Models, align_query, build_models, compress_all, end_to_end, instruct, pretrain_generator, save_models,
-                    scp)
+from .train import (Models, align_query, build_models, compress_all, end_to_end, instruct, pretrain_generator,
+                    save_models, scp)
 
 MAX_FILE_MIB = 16.0
 
