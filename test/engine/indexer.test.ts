@@ -62,8 +62,8 @@ async function snapshot(engine: ClaraEngine): Promise<Snapshot> {
 }
 
 /**
- * The same chunk compressed in another batch: the bundle's int8 graphs quantise activations per batch (dynamic
- * quantisation), so the result depends slightly on the batch's other chunks. Same memory = same direction and length.
+ * The same chunk compressed in another batch: a dynamically quantised int8 graph quantises activations per batch,
+ * so the result may depend slightly on the batch's other chunks. Same memory = same direction and length.
  */
 function assertSameMemory(a: Float32Array, b: Float32Array, what: string): void {
   assert.equal(a.length, b.length);

@@ -1,8 +1,8 @@
 /**
  * The compressor's memories on the shipped bundle: a chunk's memory is a function of its own text, whatever else is
  * compressed in the same call and in whatever order — so an incremental or resumed index holds bitwise the memories
- * a fresh index would (docs/RELIABILITY.md). The int8 graphs quantise activations with one scale per input tensor,
- * so a batched call would break this; the test fails if the encoder batches texts again.
+ * a fresh index would (docs/RELIABILITY.md). A dynamically quantised int8 graph quantises activations with one scale
+ * per input tensor, so a batched call would break this; the test fails if the encoder batches texts again.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

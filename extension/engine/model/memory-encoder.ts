@@ -2,11 +2,12 @@
  * compressor.onnx / query.onnx as a MemoryEncoder: formatted texts → one un-normalised flat L·d memory each.
  * Each text is tokenised, truncated to the graph's token budget and run on its own (batch 1, no padding).
  *
- * Why one text per session run: the int8 graphs quantise activations dynamically, with one scale per input tensor,
- * so a batched text's memory depended on the other texts of its batch and a resumed or incremental index differed
- * slightly from a fresh one (cosine ≥ 0.99998, entries up to ~2% apart). Alone, a text's memory is a function of
- * the text only (bitwise identical in any order), and on 2 CPU cores batching bought nothing measurable (tiny
- * bundle, 768 chunks: 565–759 chunks/s alone vs 643–724 in batches of 16, docs/RELIABILITY.md).
+ * Why one text per session run: a dynamically quantised int8 graph (docs/MODEL.md, "Export and parity") quantises
+ * activations with one scale per input tensor, so a batched text's memory depended on the other texts of its batch
+ * and a resumed or incremental index differed slightly from a fresh one (cosine ≥ 0.99998, entries up to ~2% apart).
+ * Alone, a text's memory is a function of the text only (bitwise identical in any order), and on 2 CPU cores
+ * batching bought nothing measurable (tiny bundle, 768 chunks: 565–759 chunks/s alone vs 643–724 in batches of 16,
+ * docs/RELIABILITY.md).
  */
 import type { MemoryEncoder, TextTokenizer } from '../engine-parts';
 import { floatOutput, int64Tensor, type OnnxModel } from './onnx-model';
