@@ -63,31 +63,37 @@ def precision_tries() -> list[dict[str, str]]:
     return [dict(zip(roles, c)) for c in ranked]
 
 
+def reference_models(models, snapped, precision: dict[str, str]) -> Models:
+    """The PyTorch networks a precision combination is compared with: the snapped one for a w8 file."""
+    return Models(**{role: snapped[role] if q == "w8" else getattr(models, role) for role, q in precision.items()})
+
+
 def choose_files(models, snapped, tok, cfg, exported, cases) -> tuple[dict, dict, dict]:
     """The first combination of precision_tries() where parity holds (BUNDLE.md), never a file over 16 MiB. A w8
     file is compared with the snapped module it was exported from. When no combination passes both, the
-    size-compliant one with the most identical greedy decodes is kept and the report says ok = false."""
+    size-compliant one with the most identical greedy decodes is kept and the report says ok = false. For the kept
+    combination, when it has a w8 file, the report also says what snapping changed against the trained weights."""
     best = None
     for precision in precision_tries():
         files = {role: exported[f"{role}.{q}"] for role, q in precision.items()}
         if max(file_mib(p) for p in files.values()) > MAX_FILE_MIB:
             continue
-        reference = Models(**{role: snapped[role] if q == "w8" else getattr(models, role)
-                              for role, q in precision.items()})
-        parity, report = build_parity(reference, tok, cfg, files, *cases)
+        parity, report = build_parity(reference_models(models, snapped, precision), tok, cfg, files, *cases)
         report["precision"] = precision
-        if "w8" in precision.values():
-            report["snapped_vs_trained"] = snapping_effect(models, reference, tok, cfg, *cases)
         cos_ok = min(report["memory_cosine_min"].values()) >= COS_MIN
         log(f"parity {report}")
-        if cos_ok and report["greedy_identical"] == report["greedy_cases"]:
-            report["ok"] = True
-            return files, parity, report
+        report["ok"] = cos_ok and report["greedy_identical"] == report["greedy_cases"]
+        if report["ok"]:
+            best = (files, parity, report)
+            break
         if cos_ok and (best is None or report["greedy_identical"] > best[2]["greedy_identical"]):
             best = (files, parity, report)
     if best is None:
         raise SystemExit("no precision combination keeps memory cosine >= 0.999 within 16 MiB per file")
-    best[2]["ok"] = False
+    precision = best[2]["precision"]
+    if "w8" in precision.values():
+        best[2]["snapped_vs_trained"] = snapping_effect(models, reference_models(models, snapped, precision), tok,
+                                                        cfg, *cases)
     return best
 
 

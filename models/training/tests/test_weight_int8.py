@@ -77,5 +77,11 @@ def test_precision_tries_prefer_int8_files_and_end_all_fp32():
     assert tries[-1] == {"compressor": "fp32", "query": "fp32", "generator": "fp32"}
     fp32_counts = [sum(q == "fp32" for q in t.values()) for t in tries]
     assert fp32_counts == sorted(fp32_counts)
-    # every all-int8-weights combination (dynamic or weight-only) is tried before any fp32 file
-    assert all(fp32_counts[i] == 0 for i, t in enumerate(tries) if "fp32" not in t.values())
+    # every all-int8-weights combination (dynamic or weight-only) is tried before any combination with an fp32 file
+    last_int8_only = max(i for i, t in enumerate(tries) if "fp32" not in t.values())
+    first_with_fp32 = min(i for i, t in enumerate(tries) if "fp32" in t.values())
+    assert last_int8_only < first_with_fp32
+    assert tries[last_int8_only] == {"compressor": "w8", "query": "w8", "generator": "w8"}
+    # among int8 files, activation-quantised int8 (faster on CPU) before weight-only, file by file
+    position = {tuple(t.values()): i for i, t in enumerate(tries)}
+    assert position[("int8", "int8", "w8")] < position[("w8", "int8", "w8")] < position[("w8", "w8", "w8")]
