@@ -14,9 +14,11 @@ def words(text: str) -> list[str]:
 
 
 class BM25:
-    def __init__(self, texts: list[str], k1: float = 1.2, b: float = 0.75):
-        self.k1, self.b = k1, b
-        self.tf = [collections.Counter(words(t)) for t in texts]
+    """`terms` turns a text into its terms: the words above by default, or e.g. a tokenizer's ids."""
+
+    def __init__(self, texts: list[str], k1: float = 1.2, b: float = 0.75, terms=words):
+        self.k1, self.b, self.terms = k1, b, terms
+        self.tf = [collections.Counter(terms(t)) for t in texts]
         self.len = [sum(c.values()) for c in self.tf]
         self.avg = sum(self.len) / max(1, len(self.len))
         df: collections.Counter = collections.Counter()
@@ -31,7 +33,7 @@ class BM25:
 
     def scores(self, query: str) -> dict[int, float]:
         out: dict[int, float] = collections.defaultdict(float)
-        for w in set(words(query)):
+        for w in set(self.terms(query)):
             idf = self.idf.get(w)
             if idf is None:
                 continue
