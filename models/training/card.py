@@ -7,6 +7,15 @@ from pathlib import Path
 from .config import TrainConfig
 
 
+def _lexical_path(m) -> str:
+    if not m.lexical_dim:
+        return ""
+    return (f"\n- **lexical path** (compressor and query reasoner): each input token also has a learned "
+            f"{m.lexical_dim}-d vector;\n  their sum over the input, divided by the square root of its length, is "
+            f"projected onto all {m.mem_tokens}×{m.enc_dim} memory\n  values and added to the slots' hidden states "
+            f"(docs/MODEL.md,\n  \"Lexical path in the memory encoders\"; a deviation from CLaRa).")
+
+
 def _table(rows: list[list], head: list[str]) -> str:
     out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
@@ -57,7 +66,7 @@ product after the run") say when and how their numbers were measured.
 CLaRa (arXiv 2511.18659) at small scale, three separate small transformers (pre-LN, GELU MLP, learned positions):
 - **compressor**: bidirectional encoder d={m.enc_dim}, {m.enc_layers} layers, {m.enc_heads} heads, vocab {m.vocab_size};
   L={m.mem_tokens} learned memory slots appended after the ≤{m.doc_max_tokens} chunk tokens (compression rate
-  {m.compression_rate}); memory = final hidden states at the slots, [L, d] = [{m.mem_tokens}, {m.enc_dim}].
+  {m.compression_rate}); memory = final hidden states at the slots, [L, d] = [{m.mem_tokens}, {m.enc_dim}].{_lexical_path(m)}
 - **query reasoner**: same shape and the same memory slots, initialised as a copy of the compressor after SCP,
   then trained end-to-end; questions ≤{m.query_max_tokens} tokens.
 - **generator**: causal decoder d={m.gen_dim}, {m.gen_layers} layers, {m.gen_heads} heads; a linear projector maps

@@ -52,7 +52,8 @@ class Block(nn.Module):
 
 
 class MemoryEncoder(nn.Module):
-    def __init__(self, vocab: int, dim: int, layers: int, heads: int, max_tokens: int, mem_tokens: int):
+    def __init__(self, vocab: int, dim: int, layers: int, heads: int, max_tokens: int, mem_tokens: int,
+                 lexical_dim: int = 0):
         super().__init__()
         self.tok = nn.Embedding(vocab, dim)
         self.pos = nn.Embedding(max_tokens, dim)
@@ -62,6 +63,17 @@ class MemoryEncoder(nn.Module):
         self.norm = nn.LayerNorm(dim)
         self.mem_tokens = mem_tokens
         self.apply(_init)
+        # Optional lexical path (ModelConfig.lexical_dim): the bag of the input's tokens, each token a learned
+        # lexical_dim vector, projected onto all L x d memory values and added to the slots. The same table encodes
+        # chunks and questions, so a token both contain adds the same direction to both memories; at initialisation
+        # (unit-variance rows, a projection that keeps the norm) the cosine of two bags already counts shared tokens,
+        # and training learns how much each token is worth, as BM25's idf does by formula.
+        self.lexical_dim = lexical_dim
+        if lexical_dim:
+            self.lex = nn.Embedding(vocab, lexical_dim)
+            self.lex_out = nn.Linear(lexical_dim, mem_tokens * dim, bias=False)
+            nn.init.normal_(self.lex.weight, std=1.0)
+            nn.init.normal_(self.lex_out.weight, std=1.0 / math.sqrt(lexical_dim))
 
     def forward(self, input_ids, attention_mask, return_tokens: bool = False):
         # input_ids, attention_mask (B, T) -> memory (B, L, d) [, token states (B, T, d)]
@@ -77,6 +89,11 @@ class MemoryEncoder(nn.Module):
             h, _, _ = blk(h, bias)
         h = self.norm(h)
         mem = h[:, T:]
+        if self.lexical_dim:
+            keep_tok = attention_mask.to(x.dtype).unsqueeze(-1)  # (B, T, 1): padding adds nothing
+            count = keep_tok.sum(dim=1).clamp(min=1.0)
+            bag = (self.lex(input_ids).to(x.dtype) * keep_tok).sum(dim=1) / count.sqrt()  # (B, lexical_dim)
+            mem = mem + self.lex_out(bag).view(B, self.mem_tokens, -1)
         return (mem, h[:, :T]) if return_tokens else mem
 
 

@@ -119,9 +119,12 @@ def main() -> None:
     ap.add_argument("--run-dir", type=Path, help="checkpoints, data and logs (default models/training/runs/<config>)")
     ap.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "clara-training", help="downloads")
     ap.add_argument("--name", help="bundle name (default: the --out folder name)")
+    ap.add_argument("--seed", type=int, help="training seed instead of the config's (a second seed of a config)")
     args = ap.parse_args()
 
     cfg = get_config(args.config)
+    if args.seed is not None:
+        cfg.seed = args.seed
     run_dir = args.run_dir or Path(__file__).parent / "runs" / cfg.name
     run_dir.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(int(os.environ.get("CLARA_THREADS", cfg.threads)))

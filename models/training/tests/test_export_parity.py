@@ -106,3 +106,14 @@ def test_onnx_replay(bundle):
         prompt = bpe.encode(tok, g["prompt_template"].replace("{question}", case["question"]))
         ids = ort_greedy(gen, mem.reshape(1, -1, dim), prompt, g["layers"], g["heads"], g["head_dim"])
         assert ids == case["greedy_ids"] == case["torch_greedy_ids"]
+
+
+def test_fresh_export_with_lexical_path_matches_torch(tmp_path):
+    torch.manual_seed(0)
+    enc = MemoryEncoder(500, 32, 2, 4, 64, 4, lexical_dim=48).eval()
+    export_encoder(enc, tmp_path / "c.onnx", 64)
+    docs = [[5, 6, 7, 8, 9], [10, 11, 12]]
+    got = ort_memory(session(tmp_path / "c.onnx"), docs)  # one padded batch: the shorter row is padded
+    for i, d in enumerate(docs):
+        ref = enc(torch.tensor([d]), torch.ones(1, len(d), dtype=torch.long))[0].detach().numpy()
+        assert _cos(got[i], ref) >= 0.9999
