@@ -1,5 +1,6 @@
 """The experiment code (models/training/experiments): the raw-text reader, SCP's data-mix options, BM25 and the
 extractive baseline."""
+import json
 import random
 
 import pytest
@@ -145,3 +146,34 @@ def test_answer_forms_are_built_from_the_definition_of_the_top_chunk(tmp_path):
     assert result["n"] == 1 and result["with_definition"] == 1
     assert result["token_f1"]["question"] == 1.0
     assert result["token_f1"]["locator"] == 0.0
+
+
+def test_compare_eval_runs_pairs_questions_and_splits_top_k(tmp_path):
+    from models.training.experiments.compare_eval_runs import compare, gold_files
+
+    def write(path, rows):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+    eval_dir = tmp_path / "eval"
+    write(eval_dir / "sweqa.jsonl", [{"id": "q1", "gold_files": ["a.py"], "gold_from": "paths"},
+                                     {"id": "q2", "gold_files": ["b.py"], "gold_from": "paths"},
+                                     {"id": "q3", "gold_files": ["c.py"], "gold_from": "symbols"}])
+    write(eval_dir / "swebench_lite_loc.jsonl", [])
+    gold = gold_files(eval_dir)
+    assert set(gold["sweqa"]) == {"q1", "q2"}  # symbols rows are not the headline
+    ranked = {"base": {"memory": {"q1": ["x.py", "a.py"], "q2": ["b.py"]}, "lexical": {"q1": ["a.py"], "q2": ["y.py"]}},
+              "cand": {"memory": {"q1": ["a.py"], "q2": ["y.py", "b.py"]}, "lexical": {"q1": ["a.py"], "q2": ["y.py"]}}}
+    for run, by_ranking in ranked.items():
+        for ranking, by_id in {**by_ranking, "fused": by_ranking["lexical"]}.items():
+            write(tmp_path / run / "libs" / "predictions" / f"sweqa.{ranking}.jsonl",
+                  [{"id": i, "files": files} for i, files in by_id.items()])
+    out = compare(tmp_path / "base", {"cand": tmp_path / "cand"}, gold, k=1)
+    memory = out["paired"]["cand"]["memory"]["sweqa"]
+    assert (memory["n"], memory["better"], memory["worse"]) == (2, 1, 1)  # q1: 1/2 -> 1; q2: 1 -> 1/2
+    assert memory["mrr_difference"] == 0.0 and memory["paired_se"] > 0
+    assert out["paired"]["cand"]["lexical"]["sweqa"]["paired_se"] == 0.0
+    assert out["top_k_split"]["base"]["sweqa"] == {"n": 2, "memory only": 1, "lexical only": 1, "both": 0,
+                                                   "neither": 0}
+    assert out["top_k_split"]["cand"]["sweqa"] == {"n": 2, "memory only": 0, "lexical only": 0, "both": 1,
+                                                   "neither": 1}

@@ -1,0 +1,101 @@
+"""Compare `clara eval` runs question by question, against a base run (e.g. the shipped bundle's), on the same
+questions. Two measures, both read from the per-question rankings each run writes (OUT/predictions/<set>.<ranking>
+.jsonl); no model is run.
+
+- Paired MRR difference per ranking (memory, lexical, fused): the mean over questions of the candidate's reciprocal
+  rank minus the base's, with its paired standard error and the number of questions each side ranks better. Two
+  bundles' MRRs on 256 questions differ by a few hundredths by chance; the paired error says which differences are
+  more than that.
+- Top-k split (memory vs lexical within one run): questions whose gold file is in the top k of the memory ranking
+  only, of the lexical ranking only, of both, of neither. Fusion can bring a gold file into the top k mostly where
+  the memory ranking has it and the lexical one does not.
+
+    python -m models.training.experiments.compare_eval_runs --base shipped=OUT0 --run candidate=OUT1 [--k 5]
+
+Each OUT is a `clara eval --out` folder, or a folder of them (every predictions/ folder below it is read, e.g. the
+libs and django runs of one bundle). SWE-QA rows count when `gold_from` is paths, as in the headline tables."""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from pathlib import Path
+
+EVAL_DIR = Path("/work/shared/eval")
+SETS = {"sweqa": "sweqa.jsonl", "swebench_lite_loc": "swebench_lite_loc.jsonl"}
+RANKINGS = ["memory", "lexical", "fused"]
+
+
+def gold_files(eval_dir: Path) -> dict[str, dict[str, set[str]]]:
+    out: dict[str, dict[str, set[str]]] = {}
+    for name, file in SETS.items():
+        rows = [json.loads(line) for line in (eval_dir / file).read_text().splitlines()]
+        out[name] = {r["id"]: set(r["gold_files"]) for r in rows if name != "sweqa" or r["gold_from"] == "paths"}
+    return out
+
+
+def rankings(out_dir: Path, set_name: str, ranking: str) -> dict[str, list[str]]:
+    ranked: dict[str, list[str]] = {}
+    for f in sorted(out_dir.rglob(f"predictions/{set_name}.{ranking}.jsonl")):
+        for line in f.read_text().splitlines():
+            row = json.loads(line)
+            ranked[row["id"]] = [p for p in row["files"] if p is not None]
+    return ranked
+
+
+def reciprocal_rank(ranked: list[str], gold: set[str]) -> float:
+    first = next((k for k, f in enumerate(ranked) if f in gold), None)
+    return 0.0 if first is None else 1.0 / (first + 1)
+
+
+def paired_difference(base: dict[str, list[str]], cand: dict[str, list[str]], gold: dict[str, set[str]]) -> dict:
+    diffs = [reciprocal_rank(cand[i], g) - reciprocal_rank(base[i], g) for i, g in gold.items()
+             if i in base and i in cand]
+    n = len(diffs)
+    if n < 2:
+        return {"n": n}
+    mean = sum(diffs) / n
+    se = math.sqrt(sum((d - mean) ** 2 for d in diffs) / (n - 1) / n)
+    return {"n": n, "mrr_difference": round(mean, 4), "paired_se": round(se, 4),
+            "better": sum(d > 0 for d in diffs), "worse": sum(d < 0 for d in diffs)}
+
+
+def top_k_split(memory: dict[str, list[str]], lexical: dict[str, list[str]], gold: dict[str, set[str]],
+                k: int) -> dict:
+    counts = {"memory only": 0, "lexical only": 0, "both": 0, "neither": 0}
+    ids = [i for i in gold if i in memory and i in lexical]
+    for i in ids:
+        m, lx = bool(set(memory[i][:k]) & gold[i]), bool(set(lexical[i][:k]) & gold[i])
+        counts["both" if m and lx else "memory only" if m else "lexical only" if lx else "neither"] += 1
+    return {"n": len(ids), **counts}
+
+
+def compare(base: Path, runs: dict[str, Path], gold: dict[str, dict[str, set[str]]], k: int) -> dict:
+    out: dict = {"k": k, "paired": {}, "top_k_split": {}}
+    for label, folder in {"base": base, **runs}.items():
+        out["top_k_split"][label] = {s: top_k_split(rankings(folder, s, "memory"), rankings(folder, s, "lexical"),
+                                                    gold[s], k) for s in SETS}
+    for label, folder in runs.items():
+        out["paired"][label] = {r: {s: paired_difference(rankings(base, s, r), rankings(folder, s, r), gold[s])
+                                    for s in SETS} for r in RANKINGS}
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--base", required=True, help="LABEL=OUT folder of the run to compare against")
+    ap.add_argument("--run", action="append", required=True, help="LABEL=OUT folder of clara eval")
+    ap.add_argument("--k", type=int, default=5)
+    ap.add_argument("--eval-dir", type=Path, default=EVAL_DIR)
+    ap.add_argument("--out", type=Path)
+    args = ap.parse_args()
+    base_label, base = args.base.split("=", 1)
+    runs = {label: Path(folder) for label, folder in (spec.split("=", 1) for spec in args.run)}
+    result = {"base": base_label, **compare(Path(base), runs, gold_files(args.eval_dir), args.k)}
+    print(json.dumps(result, indent=1))
+    if args.out:
+        args.out.write_text(json.dumps(result, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
