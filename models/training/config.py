@@ -76,6 +76,9 @@ class TrainConfig:
     # identifiers). Measured through the product as `tiny-described` (docs/MODEL.md): answers better, memory ranking
     # mixed, one seed; off until it measures better.
     synth_described: bool = False
+    # Add each SCP question's lexical hard negative (lexical_negatives.py: the chunk BM25 over token ids ranks first
+    # among those the question was not made from) to the contrastive term's candidates. An experiment (docs/MODEL.md).
+    scp_lexical_negatives: bool = False
     align_temperature: float = 0.05
     e2e_query_lr_scale: float = 0.1
     topk_tau: float = 0.02
@@ -214,6 +217,16 @@ def tiny_broad_lex() -> TrainConfig:
     return cfg
 
 
+def tiny_broad_hardneg() -> TrainConfig:
+    """tiny-broad-long with each SCP question's lexical hard negative among its contrastive candidates (an experiment,
+    docs/MODEL.md): the product fuses the memory ranking with a lexical one, so memories add most where they tell a
+    question's chunk from the chunks a lexical index confuses with it; random in-batch negatives rarely are those."""
+    cfg = tiny_broad_long()
+    cfg.name = "tiny-broad-hardneg"
+    cfg.scp_lexical_negatives = True
+    return cfg
+
+
 def small() -> TrainConfig:
     """The shipped default: CPU, about an hour of training on 2 shared cores."""
     return TrainConfig(
@@ -250,7 +263,8 @@ def base() -> TrainConfig:
 
 CONFIGS = {"tiny": tiny, "tiny-long": tiny_long, "tiny-described": tiny_described,
            "tiny-long-described": tiny_long_described, "tiny-broad": tiny_broad,
-           "tiny-broad-long": tiny_broad_long, "tiny-broad-lex": tiny_broad_lex, "tiny-broad-xl": tiny_broad_xl,
+           "tiny-broad-long": tiny_broad_long, "tiny-broad-lex": tiny_broad_lex,
+           "tiny-broad-hardneg": tiny_broad_hardneg, "tiny-broad-xl": tiny_broad_xl,
            "tiny-broad-xl-repo": tiny_broad_xl_repo, "tiny-broader": tiny_broader, "small": small, "base": base}
 
 

@@ -139,7 +139,7 @@ def pretrain_generator(models: Models, doc_ids: list[list[int]], cfg: TrainConfi
 
 def scp(models: Models, samples: list[Sample], doc_ids: list[list[int]], tok: Tokenizer, cfg: TrainConfig,
         run_dir: Path, rng: random.Random, kinds: set[str] | None = None, multi_chunk: bool = False,
-        relocated: list[list[int]] | None = None) -> None:
+        relocated: list[list[int]] | None = None, lexical_negatives: dict[tuple, int] | None = None) -> None:
     """Salient compressor pretraining: the generator answers / paraphrases from one compressed chunk.
     Loss = CE + lambda * MSE(mean of memory states, mean of the chunk's token states).
     Options for the data-mix ablation (models/training/experiments), off by default: `kinds` keeps only those
@@ -147,7 +147,9 @@ def scp(models: Models, samples: list[Sample], doc_ids: list[list[int]], tok: To
     into its own memory block, in order, so the answer cites [1], [2] (by default those samples never reach SCP).
     `relocated` (batches.relocated_docs): with probability cfg.path_augment a chunk is read under a moved path, so the
     compressor does not tie a chunk's memory to the exact path text it was trained with. With cfg.scp_same_repo > 0,
-    that share of batches is drawn from one repository (ScpBatches)."""
+    that share of batches is drawn from one repository (ScpBatches). `lexical_negatives` (cfg.scp_lexical_negatives;
+    sample_key -> chunk id, lexical_negatives.py) adds each question's lexical hard negative to the contrastive
+    term's candidates."""
     pool = [s for s in samples if kinds is None or s.kind in kinds]
     pool = [s for s in pool if len(s.chunks) == 1 or (multi_chunk and len(s.chunks) <= cfg.model.max_blocks)]
     params = list(models.compressor.parameters()) + list(models.generator.parameters())
@@ -176,7 +178,14 @@ def scp(models: Models, samples: list[Sample], doc_ids: list[list[int]], tok: To
             w = len(group) / len(batch)
             ce, mse = ce + w * g_ce, mse + w * g_mse
             if n_blocks == 1 and cfg.scp_contrastive > 0 and len(group) > 1:
-                ctr = in_batch_contrastive(comp, mem, group, tok, cfg)
+                hard = None
+                if lexical_negatives:
+                    hard_ids = [h for h in (lexical_negatives.get(sample_key(s), -1) for s in group) if h >= 0]
+                    if hard_ids:
+                        h_ids, h_mask = B.doc_tensors([doc_ids[h] for h in hard_ids])
+                        with autocast():
+                            hard = (comp(h_ids, h_mask), hard_ids)
+                ctr = in_batch_contrastive(comp, mem, group, tok, cfg, hard)
         loss = ce + cfg.mse_lambda * mse
         extra = {"ce": ce.item(), "mse": mse.item()}
         if ctr is not None:
@@ -206,23 +215,35 @@ class ScpBatches:
         return [rng.choice(self.pool) for _ in range(n)]
 
 
+def sample_key(s: Sample) -> tuple:
+    """What identifies a sample for lexical_negatives: its question and source chunks."""
+    return (s.question, tuple(s.chunks))
+
+
 def in_batch_contrastive(comp: MemoryEncoder, doc_mem: torch.Tensor, group: list[Sample], tok: Tokenizer,
-                         cfg: TrainConfig) -> torch.Tensor:
+                         cfg: TrainConfig, hard: tuple[torch.Tensor, list[int]] | None = None) -> torch.Tensor:
     """InfoNCE between each question, encoded by the compressor itself, and its chunk's memory, against the other
     chunks of the batch (flat cosine / align temperature). A deviation from CLaRa, whose compressor sees only the
     generation loss: a large pretrained LLM's memories are already discriminative, ours from scratch are not (the
     query warm-up alone left held-out retrieval near chance). The query reasoner starts as a copy of this compressor,
-    so it starts where questions already land near their chunks."""
+    so it starts where questions already land near their chunks. `hard` = (memories, chunk ids) of extra negatives
+    for every question of the batch (a question's own chunk among them is masked)."""
     ids, mask = B.doc_tensors([B.question_ids(tok, s.question, cfg.model.query_max_tokens) for s in group])
     chunk_of = [s.chunks[0] for s in group]
     with autocast():
         q = comp(ids, mask)
     qn = F.normalize(q.flatten(1).float(), dim=-1)
     dn = F.normalize(doc_mem.flatten(1).float(), dim=-1)
+    columns = list(chunk_of)
+    if hard is not None:
+        dn = torch.cat([dn, F.normalize(hard[0].flatten(1).float(), dim=-1)])
+        columns += hard[1]
     logits = qn @ dn.T / cfg.align_temperature
-    # the same chunk drawn twice in a batch is not a negative of itself
-    same = torch.tensor([[a == b for b in chunk_of] for a in chunk_of])
-    logits = logits.masked_fill(same & ~torch.eye(len(group), dtype=torch.bool), float("-inf"))
+    # the same chunk drawn twice in a batch (or as another question's hard negative) is not a negative of itself
+    same = torch.tensor([[a == b for b in columns] for a in chunk_of])
+    own = torch.zeros_like(same)
+    own[:, :len(group)] = torch.eye(len(group), dtype=torch.bool)
+    logits = logits.masked_fill(same & ~own, float("-inf"))
     return F.cross_entropy(logits, torch.arange(len(group)))
 
 
