@@ -11,7 +11,9 @@ import math
 
 import torch
 
-K1, B = 1.2, 0.75
+from . import batches as B
+
+K1, LENGTH_B = 1.2, 0.75
 
 
 def bm25_matrix(doc_ids: list[list[int]], vocab: int) -> torch.Tensor:
@@ -31,7 +33,7 @@ def bm25_matrix(doc_ids: list[list[int]], vocab: int) -> torch.Tensor:
     row_t, col_t, tf_t = torch.tensor(rows), torch.tensor(cols), torch.tensor(tf, dtype=torch.float32)
     df = torch.bincount(col_t, minlength=vocab).float()
     idf = torch.log(1 + (n - df + 0.5) / (df + 0.5))
-    norm = K1 * (1 - B + B * lengths[row_t] / avg)
+    norm = K1 * (1 - LENGTH_B + LENGTH_B * lengths[row_t] / avg)
     weight = idf[col_t] * tf_t * (K1 + 1) / (tf_t + norm)
     coo = torch.sparse_coo_tensor(torch.stack([row_t, col_t]), weight, (n, vocab), check_invariants=True)
     return coo.coalesce()
@@ -53,3 +55,17 @@ def lexical_negatives(doc_ids: list[list[int]], questions: list[list[int]], gold
         best = scores.max(dim=1)
         out += [int(i) if v > 0 else -1 for v, i in zip(best.values.tolist(), best.indices.tolist())]
     return out
+
+
+def sample_key(s) -> tuple:
+    """What identifies a sample (synth_python.Sample) here: its question and source chunks."""
+    return (s.question, tuple(s.chunks))
+
+
+def sample_negatives(samples: list, train_doc_ids: list[list[int]], tok, query_max_tokens: int,
+                     vocab: int) -> dict[tuple, int]:
+    """sample_key -> lexical hard negative (a training chunk id) of every single-chunk sample that has one."""
+    single = [s for s in samples if len(s.chunks) == 1]
+    questions = [B.question_ids(tok, s.question, query_max_tokens) for s in single]
+    found = lexical_negatives(train_doc_ids, questions, [s.chunks for s in single], vocab)
+    return {sample_key(s): h for s, h in zip(single, found) if h >= 0}

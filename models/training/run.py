@@ -25,12 +25,12 @@ from .chunks import Chunk, format_doc
 from .config import get_config
 from .evaluate import heldout_eval
 from .export_onnx import export_all, file_mib
-from .lexical_negatives import lexical_negatives
+from .lexical_negatives import sample_negatives
 from .parity import COS_MIN, build_parity, snapping_effect, write_parity
 from .prepare import load_jsonl, prepare
 from .synth_python import Sample
 from .train import (Models, align_query, build_models, compress_all, end_to_end, instruct, pretrain_generator,
-                    sample_key, save_models, scp)
+                    save_models, scp)
 
 MAX_FILE_MIB = 16.0
 
@@ -113,17 +113,6 @@ def stage_seconds(run_dir: Path) -> dict[str, float]:
     return {f"{st}_s": round(total.get(st, 0.0) + e, 1) for st, e in last.items()}
 
 
-def scp_lexical_negatives(samples: list, train_doc_ids: list[list[int]], tok, cfg) -> dict[tuple, int]:
-    """Each single-chunk training question's lexical hard negative among the training chunks (lexical_negatives.py)."""
-    single = [s for s in samples if len(s.chunks) == 1]
-    questions = [B.question_ids(tok, s.question, cfg.model.query_max_tokens) for s in single]
-    t = time.time()
-    found = lexical_negatives(train_doc_ids, questions, [s.chunks for s in single], cfg.model.vocab_size)
-    log(f"lexical hard negatives for {len(single)} questions in {time.time() - t:.1f}s "
-        f"({sum(h < 0 for h in found)} share no token with any other chunk)")
-    return {sample_key(s): h for s, h in zip(single, found) if h >= 0}
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--config", required=True, help="tiny | small | base")
@@ -169,7 +158,11 @@ def main() -> None:
     timings["pretrain_gen_s"] = round(time.time() - t, 1)
     t = time.time()
     relocated = B.relocated_docs(tok, chunks, cfg, cfg.seed) if cfg.path_augment > 0 else None
-    hard = scp_lexical_negatives(samples, doc_ids[:n_train], tok, cfg) if cfg.scp_lexical_negatives else None
+    hard = None
+    if cfg.scp_lexical_negatives:
+        t_neg = time.time()
+        hard = sample_negatives(samples, doc_ids[:n_train], tok, cfg.model.query_max_tokens, cfg.model.vocab_size)
+        log(f"lexical hard negatives for {len(hard)} questions in {time.time() - t_neg:.1f}s")
     scp(models, samples, doc_ids, tok, cfg, run_dir, rng, relocated=relocated, lexical_negatives=hard)
     timings["scp_s"] = round(time.time() - t, 1)
     # CLaRa: the query reasoner starts as a copy of the compressor (random init was worse in the paper)

@@ -17,6 +17,7 @@ from tokenizers import Tokenizer
 from . import batches as B
 from .chunks import Chunk
 from .config import StageConfig, TrainConfig
+from .lexical_negatives import sample_key
 from .model import Generator, MemoryEncoder, flat_cosine, straight_through_topk
 from .synth_python import Sample
 
@@ -213,11 +214,6 @@ class ScpBatches:
             same = self.by_repo[rng.choice(self.pool).repo]
             return [rng.choice(same) for _ in range(n)]
         return [rng.choice(self.pool) for _ in range(n)]
-
-
-def sample_key(s: Sample) -> tuple:
-    """What identifies a sample for lexical_negatives: its question and source chunks."""
-    return (s.question, tuple(s.chunks))
 
 
 def in_batch_contrastive(comp: MemoryEncoder, doc_mem: torch.Tensor, group: list[Sample], tok: Tokenizer,
