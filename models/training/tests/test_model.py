@@ -1,4 +1,5 @@
 """Model shapes, padding invariance, KV cache equivalence, and CLaRa's straight-through top-k."""
+import pytest
 import torch
 
 from models.training.model import Generator, MemoryEncoder, flat_cosine, straight_through_topk
@@ -11,13 +12,19 @@ def encoder():
     return MemoryEncoder(V, D, 2, 4, 64, L).eval()
 
 
+def lexical_encoder():
+    torch.manual_seed(0)
+    return MemoryEncoder(V, D, 2, 4, 64, L, lexical_dim=64).eval()
+
+
 def generator():
     torch.manual_seed(0)
     return Generator(V, 48, 2, 4, D, L, 5, 128).eval()
 
 
-def test_memory_shape_and_padding_invariance():
-    enc = encoder()
+@pytest.mark.parametrize("lexical", [False, True], ids=["transformer", "with lexical path"])
+def test_memory_shape_and_padding_invariance(lexical):
+    enc = lexical_encoder() if lexical else encoder()
     ids = torch.randint(3, V, (1, 10))
     mem = enc(ids, torch.ones_like(ids))
     assert mem.shape == (1, L, D)
@@ -74,21 +81,6 @@ def test_gradient_reaches_query_reasoner_through_topk():
     picks = z.argmax(-1)
     hard = torch.stack([pool[b, picks[b]] for b in range(2)]).reshape(2, 2 * L, D)
     assert torch.allclose(selected, hard, atol=1e-6)
-
-
-def lexical_encoder():
-    torch.manual_seed(0)
-    return MemoryEncoder(V, D, 2, 4, 64, L, lexical_dim=64).eval()
-
-
-def test_lexical_path_keeps_padding_invariance():
-    enc = lexical_encoder()
-    ids = torch.randint(3, V, (1, 10))
-    mem = enc(ids, torch.ones_like(ids))
-    assert mem.shape == (1, L, D)
-    padded = torch.cat([ids, torch.zeros(1, 7, dtype=torch.long)], 1)
-    mask = torch.cat([torch.ones(1, 10), torch.zeros(1, 7)], 1).long()
-    assert torch.allclose(enc(padded, mask), mem, atol=1e-5)
 
 
 def test_lexical_path_ranks_chunks_with_the_questions_tokens_first_before_training():
