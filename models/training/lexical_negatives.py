@@ -4,7 +4,8 @@ where a memory ranking fused with one (the product's retrieve()) can add somethi
 mostly another library or language and teach nothing about them.
 
 BM25 (k1 1.2, b 0.75) over the ids the networks read: a chunk's first doc_max_tokens ids, a question's first
-query_max_tokens; a question's terms count once. Scored as one sparse matrix product per batch of questions."""
+query_max_tokens; a question's terms count once. Scored as one sparse matrix product per batch of questions, since
+experiments/bm25.py (one dictionary walk per question) would take far longer for the ~80k questions of a run."""
 from __future__ import annotations
 
 import math

@@ -14,10 +14,11 @@ def words(text: str) -> list[str]:
 
 
 class BM25:
-    """`terms` turns a text into its terms: the words above by default, or e.g. a tokenizer's ids."""
+    """`terms` turns a text into its terms: the words above by default, or e.g. a tokenizer's ids; `query_terms` does
+    the same for a query (default: `terms`), where the two sides are cut differently."""
 
-    def __init__(self, texts: list[str], k1: float = 1.2, b: float = 0.75, terms=words):
-        self.k1, self.b, self.terms = k1, b, terms
+    def __init__(self, texts: list[str], k1: float = 1.2, b: float = 0.75, terms=words, query_terms=None):
+        self.k1, self.b, self.query_terms = k1, b, query_terms or terms
         self.tf = [collections.Counter(terms(t)) for t in texts]
         self.len = [sum(c.values()) for c in self.tf]
         self.avg = sum(self.len) / max(1, len(self.len))
@@ -33,7 +34,7 @@ class BM25:
 
     def scores(self, query: str) -> dict[int, float]:
         out: dict[int, float] = collections.defaultdict(float)
-        for w in set(self.terms(query)):
+        for w in set(self.query_terms(query)):
             idf = self.idf.get(w)
             if idf is None:
                 continue

@@ -34,16 +34,16 @@ def gold_files(eval_dir: Path) -> dict[str, dict[str, set[str]]]:
     return out
 
 
-def rankings(out_dir: Path, set_name: str, ranking: str) -> dict[str, list[str]]:
-    ranked: dict[str, list[str]] = {}
+def rankings(out_dir: Path, set_name: str, ranking: str) -> dict[str, list[str | None]]:
+    ranked: dict[str, list[str | None]] = {}
     for f in sorted(out_dir.rglob(f"predictions/{set_name}.{ranking}.jsonl")):
         for line in f.read_text().splitlines():
             row = json.loads(line)
-            ranked[row["id"]] = [p for p in row["files"] if p is not None]
+            ranked[row["id"]] = row["files"]  # a null keeps its rank, as in score.py (a path not in the corpus)
     return ranked
 
 
-def reciprocal_rank(ranked: list[str], gold: set[str]) -> float:
+def reciprocal_rank(ranked: list[str | None], gold: set[str]) -> float:
     first = next((k for k, f in enumerate(ranked) if f in gold), None)
     return 0.0 if first is None else 1.0 / (first + 1)
 

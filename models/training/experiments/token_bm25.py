@@ -74,8 +74,7 @@ def main() -> None:
         chunks = corpus_chunks(args.corpora / cid / kits[cid]["subdir"])
         questions = [r for r in rows if r["corpus"] == cid and r["gold_from"] == "paths"]
         for kind, (doc, doc_terms, query_terms) in kinds.items():
-            index = BM25([doc(c) for c in chunks], terms=doc_terms)
-            index.terms = query_terms  # scores() reads the question with the query side's terms
+            index = BM25([doc(c) for c in chunks], terms=doc_terms, query_terms=query_terms)
             got[kind] += [file_metrics(index.scores(r["question"]), chunks, r["gold_files"]) for r in questions]
         print(f"{cid}: {len(chunks)} chunks, {len(questions)} questions", flush=True)
     result = {kind: {"n": len(v), "recall@5": round(sum(a for a, _ in v) / len(v), 3),
