@@ -1,9 +1,10 @@
 """Corpus of code obtainable on this machine: the Python standard library, npm packages (`npm pack`) and Debian
-source/binary packages (`apt-get download`). Never anything listed in /work/shared/eval/EXCLUDE. Deduplicated by
-content hash; the manifest (source, version, files, bytes) goes into the model card."""
+source/binary packages (`apt-get download`). Never anything listed in /work/shared/eval/EXCLUDE, nor a package of the
+development kit (devkit/corpora.json), whose questions choose training changes. Deduplicated by content hash; the manifest (source, version, files, bytes) goes into the model card."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from .config import CorpusConfig
 LANG_BY_EXT = {".py": "python", ".js": "javascript", ".mjs": "javascript", ".cjs": "javascript",
                ".ts": "typescript", ".go": "go", ".java": "java"}
 EXCLUDE_FILE = Path(os.environ.get("CLARA_EVAL_EXCLUDE", "/work/shared/eval/EXCLUDE"))
+DEVKIT_CORPORA = Path(__file__).resolve().parent / "devkit" / "corpora.json"
 # Folders that hold tests, vendored copies or generated code: less representative of the code people ask about.
 SKIP_DIRS = {"test", "tests", "testdata", "__pycache__", "idlelib", "lib2to3", "site-packages", "node_modules",
              "dist-packages", "turtledemo", "ensurepip", "vendor", "min", "umd", "dist", "esm5", "bundles",
@@ -46,8 +48,15 @@ def load_exclude(path: Path = EXCLUDE_FILE) -> list[str]:
     return [ln.strip() for ln in path.read_text().splitlines() if ln.strip() and not ln.startswith("#")]
 
 
+def load_devkit_exclude(path: Path = DEVKIT_CORPORA) -> list[str]:
+    """The development kit's packages, in EXCLUDE's form (npm:NAME)."""
+    if not path.exists():
+        return []
+    return [f"npm:{c['package']}" for c in json.loads(path.read_text()).values()]
+
+
 def check_not_excluded(source: str, exclude: list[str]) -> None:
-    """Refuse sources that an evaluation uses (npm:NAME, debian:PKG or a folder of one)."""
+    """Refuse sources that an evaluation or the development kit uses (npm:NAME, debian:PKG or a folder of one)."""
     kind, _, rest = source.partition(":")
     name = rest.split("@")[0] if kind == "npm" else rest
     for entry in exclude:
@@ -55,7 +64,8 @@ def check_not_excluded(source: str, exclude: list[str]) -> None:
         epkg = erest.split(":")[0]
         if (kind == "npm" and ekind == "npm" and epkg == name) or \
            (kind == "deb" and ekind == "debian" and epkg == name and ":" not in erest):
-            raise SystemExit(f"corpus source {source!r} is excluded by {EXCLUDE_FILE} ({entry})")
+            raise SystemExit(f"corpus source {source!r} is held out from training ({entry}, listed in {EXCLUDE_FILE} "
+                             f"or {DEVKIT_CORPORA})")
 
 
 def excluded_subdirs(source: str, exclude: list[str]) -> list[str]:
@@ -115,7 +125,7 @@ def _fetch_deb(pkg: str, cache: Path) -> tuple[Path, str]:
 
 
 def collect(cfg: CorpusConfig, cache: Path) -> tuple[list[SourceFile], list[SourceManifest]]:
-    exclude = load_exclude()
+    exclude = load_exclude() + load_devkit_exclude()
     seen: set[str] = set()
     files: list[SourceFile] = []
     manifest: list[SourceManifest] = []

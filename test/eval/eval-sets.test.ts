@@ -32,6 +32,18 @@ test('SWE-QA rows load with gold lines, reference answer and gold source', () =>
   assert.equal(qs[2].referenceAnswer, 'c');
 });
 
+test('the development kit\'s changelog rows load by set name, without a reference answer', () => {
+  const dir = kit();
+  writeFileSync(join(dir, 'changelog_loc.jsonl'), JSON.stringify({ id: 'knex@2.4.1', corpus: 'knex',
+    question: 'Fix migration lock table creation on Postgres', gold_files: ['lib/migrations/migrate/Migrator.js'],
+    release: '2.4.1', previous: '2.4.0' }) + '\n');
+  const [q] = loadEvalSet(dir, 'changelog_loc');
+  assert.equal(q.set, 'changelog_loc');
+  assert.deepEqual(q.goldFiles, ['lib/migrations/migrate/Migrator.js']);
+  assert.equal(q.referenceAnswer, undefined);
+  assert.throws(() => loadEvalSet(kit(), 'changelog_loc'), /evaluation set not found: .*changelog_loc\.jsonl/);
+});
+
 test('a malformed row is reported with file and line', () => {
   const dir = kit();
   const f = join(dir, 'bad.jsonl');

@@ -1,14 +1,17 @@
 /**
  * Loading the evaluation sets of the eval kit (/work/shared/eval, see its README): SWE-QA, SWE-bench Lite
- * localisation and CoSQA. Every row is validated on arrival; a malformed file stops with a message naming the
+ * localisation and CoSQA; and the development kit's changelog localisation (models/training/devkit/README.md), real
+ * questions kept apart from the eval kit to choose training changes by. Every row is validated on arrival; a malformed file stops with a message naming the
  * file and line, never with a crash deep in scoring.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Span } from './scoring';
 
-export type EvalSetName = 'sweqa' | 'swebench_lite_loc' | 'cosqa';
-export const EVAL_SET_NAMES: EvalSetName[] = ['sweqa', 'swebench_lite_loc', 'cosqa'];
+export type EvalSetName = 'sweqa' | 'swebench_lite_loc' | 'changelog_loc' | 'cosqa';
+export const EVAL_SET_NAMES: EvalSetName[] = ['sweqa', 'swebench_lite_loc', 'changelog_loc', 'cosqa'];
+/** Sets read from <kit>/<name>.jsonl, with the core fields id, corpus, question and gold_files. */
+type JsonlSetName = Exclude<EvalSetName, 'cosqa'>;
 
 export const COSQA_CORPUS_ID = 'cosqa';
 
@@ -63,8 +66,11 @@ function parseSpans(file: string, line: number, v: unknown): Span[] | undefined 
   });
 }
 
-/** sweqa.jsonl or swebench_lite_loc.jsonl (same core fields; SWE-QA adds the reference answer and gold lines). */
-export function loadJsonlSet(file: string, set: 'sweqa' | 'swebench_lite_loc'): EvalQuestion[] {
+/**
+ * sweqa.jsonl, swebench_lite_loc.jsonl or changelog_loc.jsonl (same core fields; SWE-QA adds the reference answer and
+ * gold lines).
+ */
+export function loadJsonlSet(file: string, set: JsonlSetName): EvalQuestion[] {
   return parseJsonl(file).map(({ line, row }) => {
     const { id, corpus, question, gold_files } = row;
     if (typeof id !== 'string' || typeof corpus !== 'string' || typeof question !== 'string') {
@@ -139,7 +145,8 @@ export function defaultEvalDataDir(): string {
 export function loadEvalSet(dataDir: string, set: EvalSetName): EvalQuestion[] {
   switch (set) {
     case 'sweqa': return loadJsonlSet(join(dataDir, 'sweqa.jsonl'), 'sweqa');
-    case 'swebench_lite_loc': return loadJsonlSet(join(dataDir, 'swebench_lite_loc.jsonl'), 'swebench_lite_loc');
+    case 'swebench_lite_loc':
+    case 'changelog_loc': return loadJsonlSet(join(dataDir, `${set}.jsonl`), set);
     case 'cosqa': return loadCosqaQueries(join(dataDir, 'cosqa'));
   }
 }

@@ -24,7 +24,7 @@ import type { Span } from './scoring';
 export const SEARCH_K = 50;
 
 export interface EvalConfig {
-  /** The eval kit folder (sweqa.jsonl, swebench_lite_loc.jsonl, cosqa/, get-corpus.sh). */
+  /** The eval kit folder (sweqa.jsonl, swebench_lite_loc.jsonl, cosqa/, get-corpus.sh), or the development kit. */
   dataDir: string;
   /** Corpora and stores are cached here between runs. */
   cacheDir: string;

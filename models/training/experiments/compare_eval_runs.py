@@ -13,7 +13,8 @@ questions. Two measures, both read from the per-question rankings each run write
     python -m models.training.experiments.compare_eval_runs --base shipped=OUT0 --run candidate=OUT1 [--k 5]
 
 Each OUT is a `clara eval --out` folder, or a folder of them (every predictions/ folder below it is read, e.g. the
-libs and django runs of one bundle). SWE-QA rows count when `gold_from` is paths, as in the headline tables."""
+libs and django runs of one bundle). SWE-QA rows count when `gold_from` is paths, as in the headline tables. The
+development kit's changelog_loc set (models/training/devkit) is compared the same way where a run has it."""
 from __future__ import annotations
 
 import argparse
@@ -22,14 +23,16 @@ import math
 from pathlib import Path
 
 EVAL_DIR = Path("/work/shared/eval")
-SETS = {"sweqa": "sweqa.jsonl", "swebench_lite_loc": "swebench_lite_loc.jsonl"}
+DEV_DIR = Path(__file__).resolve().parents[1] / "devkit"
+SETS = {"sweqa": "sweqa.jsonl", "swebench_lite_loc": "swebench_lite_loc.jsonl", "changelog_loc": "changelog_loc.jsonl"}
 RANKINGS = ["memory", "lexical", "fused"]
 
 
-def gold_files(eval_dir: Path) -> dict[str, dict[str, set[str]]]:
+def gold_files(eval_dir: Path, dev_dir: Path = DEV_DIR) -> dict[str, dict[str, set[str]]]:
     out: dict[str, dict[str, set[str]]] = {}
     for name, file in SETS.items():
-        rows = [json.loads(line) for line in (eval_dir / file).read_text().splitlines()]
+        rows = [json.loads(line) for line in ((dev_dir if name == "changelog_loc" else eval_dir) / file).read_text()
+                .splitlines()]
         out[name] = {r["id"]: set(r["gold_files"]) for r in rows if name != "sweqa" or r["gold_from"] == "paths"}
     return out
 
@@ -87,11 +90,12 @@ def main() -> None:
     ap.add_argument("--run", action="append", required=True, help="LABEL=OUT folder of clara eval")
     ap.add_argument("--k", type=int, default=5)
     ap.add_argument("--eval-dir", type=Path, default=EVAL_DIR)
+    ap.add_argument("--dev-dir", type=Path, default=DEV_DIR)
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
     base_label, base = args.base.split("=", 1)
     runs = {label: Path(folder) for label, folder in (spec.split("=", 1) for spec in args.run)}
-    result = {"base": base_label, **compare(Path(base), runs, gold_files(args.eval_dir), args.k)}
+    result = {"base": base_label, **compare(Path(base), runs, gold_files(args.eval_dir, args.dev_dir), args.k)}
     print(json.dumps(result, indent=1))
     if args.out:
         args.out.write_text(json.dumps(result, indent=1) + "\n")

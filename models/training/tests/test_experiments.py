@@ -160,8 +160,10 @@ def test_compare_eval_runs_pairs_questions_and_splits_top_k(tmp_path):
                                      {"id": "q2", "gold_files": ["b.py"], "gold_from": "paths"},
                                      {"id": "q3", "gold_files": ["c.py"], "gold_from": "symbols"}])
     write(eval_dir / "swebench_lite_loc.jsonl", [])
-    gold = gold_files(eval_dir)
+    write(tmp_path / "dev" / "changelog_loc.jsonl", [{"id": "knex@1.0.1", "gold_files": ["lib/a.js", "lib/b.js"]}])
+    gold = gold_files(eval_dir, tmp_path / "dev")
     assert set(gold["sweqa"]) == {"q1", "q2"}  # symbols rows are not the headline
+    assert gold["changelog_loc"] == {"knex@1.0.1": {"lib/a.js", "lib/b.js"}}  # the development kit's set
     ranked = {"base": {"memory": {"q1": ["x.py", "a.py"], "q2": ["b.py"]}, "lexical": {"q1": ["a.py"], "q2": ["y.py"]}},
               "cand": {"memory": {"q1": ["a.py"], "q2": ["y.py", "b.py"]}, "lexical": {"q1": ["a.py"], "q2": ["y.py"]}}}
     for run, by_ranking in ranked.items():

@@ -159,3 +159,17 @@ def test_excluded_sources_refused():
     with pytest.raises(SystemExit):
         check_not_excluded("deb:python3-flask", ["debian:python3-flask"])
     check_not_excluded("deb:golang-1.19-src", ["debian:golang-1.19-src:src/net/http"])  # only a folder is held out
+
+
+def test_devkit_packages_are_held_out_of_every_config():
+    """The development kit's questions choose training changes, so no config may train on their code."""
+    import pytest
+    from models.training.config import CONFIGS
+    from models.training.corpus import load_devkit_exclude
+    held_out = load_devkit_exclude()
+    assert "npm:knex" in held_out
+    with pytest.raises(SystemExit, match="held out"):
+        check_not_excluded("npm:knex@3.1.0", held_out)
+    for make in CONFIGS.values():
+        for source in make().corpus.sources:
+            check_not_excluded(source, held_out)
