@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { scratchDir } from '../fixtures/fixture-repo';
 import { EvalDataError, cosqaSnippetPath, loadEvalSet, loadJsonlSet } from '../../extension/engine/eval/eval-sets';
 import { materialiseCosqa } from '../../extension/engine/eval/corpora';
@@ -42,6 +43,23 @@ test('the development kit\'s changelog rows load by set name, without a referenc
   assert.deepEqual(q.goldFiles, ['lib/migrations/migrate/Migrator.js']);
   assert.equal(q.referenceAnswer, undefined);
   assert.throws(() => loadEvalSet(kit(), 'changelog_loc'), /evaluation set not found: .*changelog_loc\.jsonl/);
+});
+
+test('the committed development kit loads, and every question\'s corpus is pinned in its corpora.json', () => {
+  const devkit = join(__dirname, '..', '..', 'models', 'training', 'devkit');
+  const qs = loadEvalSet(devkit, 'changelog_loc');
+  assert.ok(qs.length >= 400, `${qs.length} questions`);
+  const corpora = JSON.parse(readFileSync(join(devkit, 'corpora.json'), 'utf8')) as Record<string, { source: string; version: string }>;
+  for (const q of qs) {
+    assert.ok(corpora[q.corpus], `${q.id}: corpus ${q.corpus} not in corpora.json`);
+    assert.ok(q.goldFiles.every((f) => /\.(m|c)?(j|t)sx?$/.test(f) && !f.startsWith('/')), `${q.id}: ${q.goldFiles}`);
+  }
+  assert.ok(Object.values(corpora).every((c) => c.source === 'npm' && /^\d+\.\d+\.\d+$/.test(c.version)));
+  // get-corpus.sh answers `list` offline and refuses an unknown id with the known ones.
+  const script = join(devkit, 'get-corpus.sh');
+  assert.deepEqual(execFileSync('bash', [script, 'list'], { encoding: 'utf8' }).trim().split('\n').sort(), Object.keys(corpora).sort());
+  assert.throws(() => execFileSync('bash', [script, 'no-such-corpus', scratchDir('clara-devkit-')], { stdio: 'pipe' }),
+    (e: Error & { stderr?: Buffer }) => /unknown corpus 'no-such-corpus'; known: .*knex/.test(String(e.stderr)));
 });
 
 test('a malformed row is reported with file and line', () => {

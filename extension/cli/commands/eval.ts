@@ -60,7 +60,8 @@ async function runEvalCommand(args: ParsedArgs, io: CliIo): Promise<number> {
 
 export const evalCommand: CliCommand = {
   usage: 'eval [--set S,..] [--corpus ID,..] [--limit N]',
-  summary: 'score the bundle on the eval kit (SWE-QA, SWE-bench Lite loc, CoSQA) beside BM25 and extractive baselines; ' +
+  summary: 'score the bundle on the eval kit (SWE-QA, SWE-bench Lite loc, CoSQA) beside BM25 and extractive baselines, ' +
+    'or on the development kit (--data models/training/devkit --set changelog_loc); ' +
     'also --out DIR --data DIR --cache DIR --exclude GLOB,.. --no-answers --no-grounding --no-lexical --bundle --provider --top-k --json',
   flags: EVAL_FLAGS,
   run: runEvalCommand,
