@@ -1,6 +1,7 @@
 """Corpus of code obtainable on this machine: the Python standard library, npm packages (`npm pack`) and Debian
 source/binary packages (`apt-get download`). Never anything listed in /work/shared/eval/EXCLUDE, nor a package of the
-development kit (devkit/corpora.json), whose questions choose training changes. Deduplicated by content hash; the manifest (source, version, files, bytes) goes into the model card."""
+development kit (devkit/corpora.json), whose questions choose training changes. Deduplicated by content hash; the
+manifest (source, version, files, bytes) goes into the model card."""
 from __future__ import annotations
 
 import hashlib

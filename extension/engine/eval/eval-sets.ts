@@ -1,8 +1,8 @@
 /**
  * Loading the evaluation sets of the eval kit (/work/shared/eval, see its README): SWE-QA, SWE-bench Lite
  * localisation and CoSQA; and the development kit's changelog localisation (models/training/devkit/README.md), real
- * questions kept apart from the eval kit to choose training changes by. Every row is validated on arrival; a malformed file stops with a message naming the
- * file and line, never with a crash deep in scoring.
+ * questions kept apart from the eval kit to choose training changes by. Every row is validated on arrival; a
+ * malformed file stops with a message naming the file and line, never with a crash deep in scoring.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
