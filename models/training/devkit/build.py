@@ -60,7 +60,7 @@ VERSION_HEADING = [
     re.compile(r"^<a name=\"v?(\d+\.\d+\.\d+)\">"),
     re.compile(r"^v?(\d+\.\d+\.\d+)\s*/\s*\d{4}-\d\d-\d\d"),  # History.md: "1.2.3 / 2020-01-01" then "====="
 ]
-BULLET = re.compile(r"^( ?)[-*+]\s+(.*)$")
+BULLET = re.compile(r"^ ?[-*+]\s+(.*)$")  # a top-level entry (a nested one is indented further)
 NOISE = re.compile(
     r"^(deps?|dependencies|build|ci|chore|docs?|test|tests|style|release|refactor)\b\s*(\([^)]*\))?\s*:|"
     r"\b(bump(ed)?|upgrade[sd]? (dev)?dependenc|update[sd]? (dev)?dependenc|readme|typo|changelog|"
@@ -115,14 +115,14 @@ def changelog_sections(text: str) -> dict[str, list[str]]:
     current: list[str] | None = None
     for line in text.splitlines():
         version = next((m.group(1) for rx in VERSION_HEADING if (m := rx.match(line.strip()))), None)
-        if version:
-            current = sections.setdefault(version, []) if version not in sections else None
+        if version:  # a version heading seen before (a link list at the end) starts nothing
+            current = None if version in sections else sections.setdefault(version, [])
             continue
         if current is None:
             continue
         b = BULLET.match(line)
         if b:
-            current.append(b.group(2).strip())
+            current.append(b.group(1).strip())
         elif line.startswith("  ") and not line.lstrip().startswith(("-", "*", "+")) and current and line.strip():
             current[-1] += " " + line.strip()
     return sections
