@@ -16,6 +16,10 @@ def _lexical_path(m) -> str:
             f"(docs/MODEL.md,\n  \"Lexical path in the memory encoders\"; a deviation from CLaRa).")
 
 
+def _precision(tr: dict) -> str:
+    return f"; {tr['precision']}" if tr.get("precision") else ""
+
+
 def _table(rows: list[list], head: list[str]) -> str:
     out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
@@ -94,7 +98,7 @@ Kinds: simple (returns, parameters/defaults, raises, defining class/file, docstr
 (normalised description: signature, docstring summary, calls, side effects), nlq (question from the docstring
 without the identifier){_described(cfg)}. Every sample records its source chunk(s); answers cite them as [n].
 
-## Training ({tr['hardware']}; torch {tr['torch']})
+## Training ({tr['hardware']}; torch {tr['torch']}{_precision(tr)})
 Stages and steps: {json.dumps(tr['steps'])}; training seconds per stage (summed over resumed segments):
 {json.dumps(tr['stage_seconds'])}; the last process ran {tr.get('wall_clock_s_last_process', tr.get('wall_clock_s'))} s
 (its data, stages, evaluation, export and parity). {_load(tr)} Date {tr['date']}.

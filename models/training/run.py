@@ -29,8 +29,8 @@ from .lexical_negatives import sample_negatives
 from .parity import COS_MIN, build_parity, snapping_effect, write_parity
 from .prepare import load_jsonl, prepare
 from .synth_python import Sample
-from .train import (Models, align_query, build_models, compress_all, end_to_end, instruct, pretrain_generator,
-                    save_models, scp)
+from .train import (PRECISION, Models, align_query, build_models, compress_all, end_to_end, instruct,
+                    pretrain_generator, save_models, scp)
 
 MAX_FILE_MIB = 16.0
 
@@ -151,7 +151,7 @@ def main() -> None:
 
     models = build_models(cfg)
     params = {k: sum(p.numel() for p in getattr(models, k).parameters()) for k in ("compressor", "query", "generator")}
-    log(f"parameters {params}")
+    log(f"parameters {params}; training precision: {PRECISION}")
     timings = {}
     t = time.time()
     pretrain_generator(models, doc_ids[:n_train], cfg, run_dir, rng)
@@ -205,7 +205,8 @@ def main() -> None:
     training = {
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "hardware": f"{platform.machine()} CPU, {torch.get_num_threads()} threads, no GPU ({platform.processor() or 'cpu'})",
-        "torch": torch.__version__, "wall_clock_s_last_process": total_s, "process_seconds": timings,
+        "torch": torch.__version__, "precision": PRECISION, "wall_clock_s_last_process": total_s,
+        "process_seconds": timings,
         "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
         "stage_seconds": stage_seconds(run_dir),
         "steps": {k: getattr(cfg, k).steps for k in ("pretrain_gen", "scp", "instruct", "align", "e2e")},

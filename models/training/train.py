@@ -55,7 +55,8 @@ def load_models(path: Path, cfg: TrainConfig) -> Models:
 
 
 class Stage:
-    """Optimiser, cosine schedule, bf16 autocast, metrics log and resumable checkpoints for one stage."""
+    """Optimiser, cosine schedule, bf16 autocast where the CPU has bf16 hardware, metrics log and resumable checkpoints
+    for one stage."""
 
     def __init__(self, name: str, sc: StageConfig, params: list, models: Models, run_dir: Path, cfg: TrainConfig):
         self.name, self.sc, self.models, self.run_dir, self.cfg = name, sc, models, run_dir, cfg
@@ -111,8 +112,22 @@ class Stage:
         tmp.replace(self.ckpt)
 
 
+def cpu_has_fast_bf16() -> bool:
+    """Whether this CPU computes bf16 in hardware (AVX-512 BF16 or AMX). Where it does, bf16 autocast trains about
+    twice as fast as fp32; where it does not, torch emulates bf16 and autocast is far slower than fp32 (an AVX2-only
+    AMD EPYC here: a 512 x 512 matmul 0.44 s under autocast, 0.020 s in fp32; the generator's pretraining steps 7 s
+    instead of well under one)."""
+    cpu = getattr(torch, "cpu", None)
+    checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+    return any(getattr(cpu, name, lambda: False)() for name in checks)
+
+
+BF16 = cpu_has_fast_bf16()
+PRECISION = "bf16 autocast" if BF16 else "fp32 (this CPU has no bf16 hardware)"
+
+
 def autocast():
-    return torch.autocast("cpu", dtype=torch.bfloat16)
+    return torch.autocast("cpu", dtype=torch.bfloat16, enabled=BF16)
 
 
 def gen_loss(gen, memory, inputs, labels):
