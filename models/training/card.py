@@ -8,12 +8,19 @@ from .config import TrainConfig
 
 
 def _lexical_path(m) -> str:
-    if not m.lexical_dim:
-        return ""
-    return (f"\n- **lexical path** (compressor and query reasoner): each input token also has a learned "
-            f"{m.lexical_dim}-d vector;\n  their sum over the input, divided by the square root of its length, is "
-            f"projected onto all {m.mem_tokens}×{m.enc_dim} memory\n  values and added to the slots' hidden states "
-            f"(docs/MODEL.md,\n  \"Lexical path in the memory encoders\"; a deviation from CLaRa).")
+    out = ""
+    if m.lexical_dim:
+        out += (f"\n- **lexical path** (compressor and query reasoner): each input token also has a learned "
+                f"{m.lexical_dim}-d vector;\n  their sum over the input, divided by the square root of its length, is "
+                f"projected onto all {m.mem_tokens}×{m.enc_dim} memory\n  values and added to the slots' hidden states "
+                f"(docs/MODEL.md,\n  \"Lexical path in the memory encoders\"; a deviation from CLaRa).")
+    if m.lexical_hashes:
+        out += (f"\n- **token sketch** (compressor and query reasoner): the input's tokens, each weighted by its idf "
+                f"over the training\n  chunks, hashed at {m.lexical_hashes} fixed signed positions each onto all "
+                f"{m.mem_tokens}×{m.enc_dim} memory values, scaled to unit\n  norm times one learned gain and added to "
+                f"the slots' hidden states; nothing else in it is trained\n  (docs/MODEL.md, \"A fixed token sketch in "
+                f"the memory encoders\"; a deviation from CLaRa).")
+    return out
 
 
 def _precision(tr: dict) -> str:

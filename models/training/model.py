@@ -51,9 +51,54 @@ class Block(nn.Module):
         return x, k, v
 
 
+class TokenSketch(nn.Module):
+    """The input's bag of tokens, each weighted by its idf, as a fixed count sketch over all L x d memory values.
+
+    Token t adds sign(t, j) * idf(t) / sqrt(hashes) at `hashes` positions pos(t, j) drawn once from a fixed seed, so
+    the inner product of two sketches is, up to hash collisions, the idf-weighted count of the tokens the two inputs
+    share: the cosine of their tf-idf vectors. The sketch is scaled to unit norm and then by one learned gain, which
+    sets how much it counts against the transformer's part of the memory. Nothing else is learned: measured on the
+    development kit, a learned token table (`lexical_dim`) kept less of the lexical match than this fixed one does.
+    `idf` is set from the training corpus (`set_idf`) and travels in the checkpoint and the ONNX file."""
+
+    SEED = 20261127
+
+    def __init__(self, vocab: int, width: int, hashes: int):
+        super().__init__()
+        g = torch.Generator().manual_seed(self.SEED)
+        self.width = width
+        self.register_buffer("pos", torch.randint(0, width, (vocab, hashes), generator=g))
+        signs = torch.randint(0, 2, (vocab, hashes), generator=g).float() * 2 - 1
+        self.register_buffer("sign", signs / math.sqrt(hashes))
+        self.register_buffer("idf", torch.ones(vocab))
+        # gain sqrt(width): the norm of L x d LayerNorm outputs, so the two parts start with equal weight
+        self.log_gain = nn.Parameter(torch.tensor(0.5 * math.log(width)))
+
+    def set_idf(self, idf: torch.Tensor) -> None:
+        self.idf.copy_(idf.to(self.idf.dtype))
+
+    def forward(self, input_ids, attention_mask):
+        # (B, T) -> (B, width)
+        B = input_ids.shape[0]
+        weight = self.idf[input_ids] * attention_mask.to(self.idf.dtype)  # padding adds nothing
+        values = (self.sign[input_ids] * weight.unsqueeze(-1)).reshape(B, -1)  # (B, T * hashes)
+        out = torch.zeros(B, self.width, dtype=values.dtype, device=values.device)
+        out = out.scatter_add(1, self.pos[input_ids].reshape(B, -1), values)
+        return out / out.norm(dim=1, keepdim=True).clamp(min=1e-6) * self.log_gain.exp()
+
+
+def token_idf(docs: list[list[int]], vocab: int) -> torch.Tensor:
+    """BM25's idf of each token id over the training chunks' token ids: log(1 + (N - df + 0.5) / (df + 0.5))."""
+    df = torch.zeros(vocab, dtype=torch.float64)
+    for d in docs:
+        df[torch.tensor(sorted(set(d)), dtype=torch.long)] += 1
+    n = len(docs)
+    return torch.log1p((n - df + 0.5) / (df + 0.5)).float()
+
+
 class MemoryEncoder(nn.Module):
     def __init__(self, vocab: int, dim: int, layers: int, heads: int, max_tokens: int, mem_tokens: int,
-                 lexical_dim: int = 0):
+                 lexical_dim: int = 0, lexical_hashes: int = 0):
         super().__init__()
         self.tok = nn.Embedding(vocab, dim)
         self.pos = nn.Embedding(max_tokens, dim)
@@ -74,6 +119,8 @@ class MemoryEncoder(nn.Module):
             self.lex_out = nn.Linear(lexical_dim, mem_tokens * dim, bias=False)
             nn.init.normal_(self.lex.weight, std=1.0)
             nn.init.normal_(self.lex_out.weight, std=1.0 / math.sqrt(lexical_dim))
+        # Optional token sketch (ModelConfig.lexical_hashes, TokenSketch), added to the memory.
+        self.sketch = TokenSketch(vocab, mem_tokens * dim, lexical_hashes) if lexical_hashes else None
 
     def forward(self, input_ids, attention_mask, return_tokens: bool = False):
         # input_ids, attention_mask (B, T) -> memory (B, L, d) [, token states (B, T, d)]
@@ -94,6 +141,8 @@ class MemoryEncoder(nn.Module):
             count = keep_tok.sum(dim=1).clamp(min=1.0)
             bag = (self.lex(input_ids).to(x.dtype) * keep_tok).sum(dim=1) / count.sqrt()  # (B, lexical_dim)
             mem = mem + self.lex_out(bag).view(B, self.mem_tokens, -1)
+        if self.sketch is not None:
+            mem = mem + self.sketch(input_ids, attention_mask).view(B, self.mem_tokens, -1).to(mem.dtype)
         return (mem, h[:, :T]) if return_tokens else mem
 
 

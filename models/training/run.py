@@ -26,6 +26,7 @@ from .config import get_config
 from .evaluate import heldout_eval
 from .export_onnx import export_all, file_mib
 from .lexical_negatives import sample_negatives
+from .model import token_idf
 from .parity import COS_MIN, build_parity, snapping_effect, write_parity
 from .prepare import load_jsonl, prepare
 from .synth_python import Sample
@@ -150,6 +151,10 @@ def main() -> None:
     neg = B.NegativeSampler(train_chunks, rng)
 
     models = build_models(cfg)
+    if cfg.model.lexical_hashes:
+        idf = token_idf(doc_ids[:n_train], cfg.model.vocab_size)
+        models.compressor.sketch.set_idf(idf)
+        models.query.sketch.set_idf(idf)
     params = {k: sum(p.numel() for p in getattr(models, k).parameters()) for k in ("compressor", "query", "generator")}
     log(f"parameters {params}; training precision: {PRECISION}")
     timings = {}

@@ -32,9 +32,9 @@ class Models:
 def build_models(cfg: TrainConfig) -> Models:
     m = cfg.model
     comp = MemoryEncoder(m.vocab_size, m.enc_dim, m.enc_layers, m.enc_heads, m.doc_max_tokens, m.mem_tokens,
-                         m.lexical_dim)
+                         m.lexical_dim, m.lexical_hashes)
     query = MemoryEncoder(m.vocab_size, m.enc_dim, m.enc_layers, m.enc_heads, m.doc_max_tokens, m.mem_tokens,
-                          m.lexical_dim)
+                          m.lexical_dim, m.lexical_hashes)
     gen = Generator(m.vocab_size, m.gen_dim, m.gen_layers, m.gen_heads, m.enc_dim, m.mem_tokens, m.max_blocks,
                     m.max_context)
     return Models(comp, query, gen)

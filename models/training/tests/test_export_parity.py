@@ -13,7 +13,7 @@ from models.training import bpe
 from models.training.bundle import sha256
 from models.training.config import tiny
 from models.training.export_onnx import export_encoder, export_generator, generator_io_names
-from models.training.model import Generator, MemoryEncoder
+from models.training.model import Generator, MemoryEncoder, token_idf
 from models.training.parity import ort_greedy, ort_memory, session, torch_greedy
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -114,6 +114,19 @@ def test_fresh_export_with_lexical_path_matches_torch(tmp_path):
     export_encoder(enc, tmp_path / "c.onnx", 64)
     docs = [[5, 6, 7, 8, 9], [10, 11, 12]]
     got = ort_memory(session(tmp_path / "c.onnx"), docs)  # one padded batch: the shorter row is padded
+    for i, d in enumerate(docs):
+        ref = enc(torch.tensor([d]), torch.ones(1, len(d), dtype=torch.long))[0].detach().numpy()
+        assert _cos(got[i], ref) >= 0.9999
+
+
+def test_fresh_export_with_token_sketch_matches_torch(tmp_path):
+    # The sketch exports as Gather + ScatterElements(add); onnxruntime must give PyTorch's memories.
+    torch.manual_seed(0)
+    enc = MemoryEncoder(500, 32, 2, 4, 64, 4, lexical_hashes=4).eval()
+    enc.sketch.set_idf(token_idf([[5, 6, 7], [5, 8], [9, 10, 11, 5]], 500))
+    export_encoder(enc, tmp_path / "c.onnx", 64)
+    docs = [[5, 6, 7, 8, 9], [10, 11, 12]]
+    got = ort_memory(session(tmp_path / "c.onnx"), docs)
     for i, d in enumerate(docs):
         ref = enc(torch.tensor([d]), torch.ones(1, len(d), dtype=torch.long))[0].detach().numpy()
         assert _cos(got[i], ref) >= 0.9999

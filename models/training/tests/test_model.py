@@ -1,8 +1,10 @@
 """Model shapes, padding invariance, KV cache equivalence, and CLaRa's straight-through top-k."""
+import math
+
 import pytest
 import torch
 
-from models.training.model import Generator, MemoryEncoder, flat_cosine, straight_through_topk
+from models.training.model import Generator, MemoryEncoder, TokenSketch, flat_cosine, straight_through_topk, token_idf
 
 V, D, L = 300, 32, 4
 
@@ -17,14 +19,20 @@ def lexical_encoder():
     return MemoryEncoder(V, D, 2, 4, 64, L, lexical_dim=64).eval()
 
 
+def sketch_encoder():
+    torch.manual_seed(0)
+    return MemoryEncoder(V, D, 2, 4, 64, L, lexical_hashes=4).eval()
+
+
 def generator():
     torch.manual_seed(0)
     return Generator(V, 48, 2, 4, D, L, 5, 128).eval()
 
 
-@pytest.mark.parametrize("lexical", [False, True], ids=["transformer", "with lexical path"])
-def test_memory_shape_and_padding_invariance(lexical):
-    enc = lexical_encoder() if lexical else encoder()
+@pytest.mark.parametrize("make", [encoder, lexical_encoder, sketch_encoder],
+                         ids=["transformer", "with lexical path", "with token sketch"])
+def test_memory_shape_and_padding_invariance(make):
+    enc = make()
     ids = torch.randint(3, V, (1, 10))
     mem = enc(ids, torch.ones_like(ids))
     assert mem.shape == (1, L, D)
@@ -100,4 +108,29 @@ def test_lexical_path_ranks_chunks_with_the_questions_tokens_first_before_traini
         return n
 
     assert firsts(lexical_encoder()) >= 15  # 17 measured
+    assert firsts(sketch_encoder()) >= 15  # 20 measured
     assert firsts(encoder()) <= 5  # 1 measured; chance is 0.5 of 20
+
+
+def test_token_idf_is_bm25s_idf_over_the_documents():
+    idf = token_idf([[3, 4], [3, 5, 5], [3]], 8)
+    assert idf[3] == pytest.approx(math.log1p(0.5 / 3.5))  # in every document: lowest
+    assert idf[4] == pytest.approx(math.log1p(2.5 / 1.5)) == idf[5]  # df counts documents, not occurrences
+    assert idf[6] == pytest.approx(math.log1p(3.5 / 0.5))  # never seen: highest
+
+
+def test_token_sketch_cosine_is_the_tfidf_cosine_of_the_two_bags():
+    # The sketch's inner product is the idf-weighted count of shared tokens up to hash collisions, so over a wide
+    # sketch its cosine matches the exact tf-idf cosine of the bags; the learned gain does not change a cosine.
+    sketch = TokenSketch(V, 4096, 4)
+    idf = torch.rand(V) * 5
+    sketch.set_idf(idf)
+    torch.manual_seed(1)
+    for _ in range(10):
+        a, b = torch.randint(3, V, (1, 30)), torch.randint(3, V, (1, 30))
+        b[0, :12] = a[0, :12]
+        bags = [torch.bincount(x[0], minlength=V).float() * idf for x in (a, b)]
+        exact = torch.cosine_similarity(bags[0], bags[1], dim=0).item()
+        sa, sb = (sketch(x, torch.ones_like(x)) for x in (a, b))
+        assert sa.norm().item() == pytest.approx(sketch.log_gain.exp().item(), rel=1e-5)
+        assert torch.cosine_similarity(sa, sb).item() == pytest.approx(exact, abs=0.05)
