@@ -1,0 +1,146 @@
+"""How much of BM25's match can a fixed-size dense bag of tokens keep? On the development kit (models/training/devkit):
+the chunks of each kit corpus (the training pipeline's chunker, cut at the bundle's doc_max_tokens ids of
+doc_template), each question cut at query_max_tokens ids, as the memory encoders read them. No model is run. Rankings:
+
+  bm25-ids           BM25 over those token ids (experiments/bm25.py)
+  <weight> exact     cosine of the weighted token-count vectors (vocabulary-sized)
+  <weight> sketchD   the same vectors projected onto D dimensions by a fixed Gaussian matrix, then cosine
+
+Weights of a token with count tf: raw/sqrtn = tf (the learned lexical path's form at initialisation: a sum of token
+vectors; its 1/sqrt(length) does not change a cosine), idf*raw = idf·tf, idf*sqrt = idf·sqrt(tf), idf*log =
+idf·log(1+tf), idf*bin = idf, idf2*bin = idf². idf is BM25's, over all the kit's chunks pooled (the model would use the
+training corpus's). A file's score is its best chunk's; file-level Recall@5 and MRR as score.py computes them.
+
+    python -m models.training.experiments.kit_token_bags --bundle models/clara-code-tiny \
+        --corpora CACHE/corpora [--out FILE]
+
+CACHE/corpora is where `clara eval --data models/training/devkit --cache CACHE` (or the kit's get-corpus.sh) put the
+corpora. About 10 minutes on 2 cores."""
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+from .. import bpe
+from ..chunks import chunk_file
+from ..corpus import SourceFile
+from .bm25 import BM25
+
+KIT = Path(__file__).resolve().parents[1] / "devkit"
+CODE = {".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx", ".mts", ".cts"}
+WEIGHTS = ["raw/sqrtn", "idf*raw", "idf*sqrt", "idf*log", "idf*bin", "idf2*bin"]
+WIDTHS = (512, 2048)
+
+
+def corpus_chunks(root: Path, cid: str) -> list:
+    chunks: list = []
+    for p in sorted(root.rglob("*")):
+        if p.suffix not in CODE or "node_modules" in p.parts or not p.is_file():
+            continue
+        try:
+            text = p.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if len(text) > 1_000_000:
+            continue
+        chunks += chunk_file(SourceFile("kit", cid, str(p.relative_to(root)), "javascript", text), len(chunks))
+    return chunks
+
+
+def counts(docs: list[list[int]], vocab: int) -> np.ndarray:
+    m = np.zeros((len(docs), vocab), np.float32)
+    for i, d in enumerate(docs):
+        for t, c in collections.Counter(d).items():
+            m[i, t] = c
+    return m
+
+
+def weigh(tf: np.ndarray, kind: str, idf: np.ndarray) -> np.ndarray:
+    forms = {"raw/sqrtn": lambda: tf, "idf*raw": lambda: tf * idf, "idf*sqrt": lambda: np.sqrt(tf) * idf,
+             "idf*log": lambda: np.log1p(tf) * idf, "idf*bin": lambda: (tf > 0) * idf,
+             "idf2*bin": lambda: (tf > 0) * idf ** 2}
+    return forms[kind]()
+
+
+def unit(x: np.ndarray) -> np.ndarray:
+    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-9)
+
+
+def file_metrics(score: np.ndarray, chunks: list, gold: list[str]) -> tuple[float, float]:
+    best: dict[str, float] = {}
+    for i in np.argsort(-score)[:400]:
+        best.setdefault(chunks[i].path, score[i])
+    ranked = list(best)
+    recall5 = len(set(ranked[:5]) & set(gold)) / len(set(gold))
+    first = next((k for k, f in enumerate(ranked) if f in gold), None)
+    return recall5, 0.0 if first is None else 1 / (first + 1)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bundle", type=Path, required=True)
+    ap.add_argument("--corpora", type=Path, required=True)
+    ap.add_argument("--out", type=Path)
+    args = ap.parse_args()
+    manifest = json.loads((args.bundle / "manifest.json").read_text())
+    tok = bpe.load_tokenizer(args.bundle / "tokenizer.json")
+    vocab = tok.get_vocab_size()
+    template, doc_max, query_max = manifest["doc_template"], manifest["doc_max_tokens"], manifest["query_max_tokens"]
+    kits = json.loads((KIT / "corpora.json").read_text())
+    rows = [json.loads(line) for line in (KIT / "changelog_loc.jsonl").read_text().splitlines()]
+    ids = lambda text: tok.encode(text, add_special_tokens=False).ids
+
+    corpora = {}
+    for cid in sorted({r["corpus"] for r in rows}):
+        chunks = corpus_chunks(args.corpora / cid / kits[cid]["subdir"], cid)
+        docs = [ids(template.replace("{path}", c.path).replace("{code}", c.code))[:doc_max] for c in chunks]
+        corpora[cid] = (chunks, docs)
+    df = np.zeros(vocab)
+    n = 0
+    for _, docs in corpora.values():
+        for d in docs:
+            df[list(set(d))] += 1
+        n += len(docs)
+    idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
+    rng = np.random.default_rng(0)
+    projections = {w: rng.standard_normal((vocab, w)).astype(np.float32) / math.sqrt(w) for w in WIDTHS}
+
+    got: dict[str, list[tuple[float, float]]] = collections.defaultdict(list)
+    for cid, (chunks, docs) in corpora.items():
+        questions = [r for r in rows if r["corpus"] == cid]
+        if not chunks:
+            continue
+        bm25 = BM25([" ".join(map(str, d)) for d in docs], terms=str.split,
+                    query_terms=lambda q: [str(i) for i in ids(q)[:query_max]])
+        for r in questions:
+            score = np.full(len(chunks), -1e9)
+            for i, v in bm25.scores(r["question"]).items():
+                score[i] = v
+            got["bm25-ids"].append(file_metrics(score, chunks, r["gold_files"]))
+        tf_docs = counts(docs, vocab)
+        tf_questions = counts([ids(r["question"])[:query_max] for r in questions], vocab)
+        for kind in WEIGHTS:
+            wd, wq = weigh(tf_docs, kind, idf), weigh(tf_questions, kind, idf)
+            exact = unit(wq) @ unit(wd).T
+            for j, r in enumerate(questions):
+                got[f"{kind} exact"].append(file_metrics(exact[j], chunks, r["gold_files"]))
+            for width, proj in projections.items():
+                sketched = unit(wq @ proj) @ unit(wd @ proj).T
+                for j, r in enumerate(questions):
+                    got[f"{kind} sketch{width}"].append(file_metrics(sketched[j], chunks, r["gold_files"]))
+        print(f"{cid}: {len(chunks)} chunks, {len(questions)} questions", flush=True)
+    result = {k: {"n": len(v), "recall@5": round(float(np.mean([a for a, _ in v])), 3),
+                  "mrr": round(float(np.mean([b for _, b in v])), 3)} for k, v in got.items()}
+    result["bundle"] = manifest["version"]
+    print(json.dumps(result, indent=1))
+    if args.out:
+        args.out.write_text(json.dumps(result, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
