@@ -57,9 +57,11 @@ class TokenSketch(nn.Module):
     Token t adds sign(t, j) * idf(t) / sqrt(hashes) at `hashes` positions pos(t, j) drawn once from a fixed seed, so
     the inner product of two sketches is, up to hash collisions, the idf-weighted count of the tokens the two inputs
     share: the cosine of their tf-idf vectors. The sketch is scaled to unit norm and then by one learned gain, which
-    sets how much it counts against the transformer's part of the memory. Nothing else is learned: measured on the
-    development kit, a learned token table (`lexical_dim`) kept less of the lexical match than this fixed one does.
-    `idf` is set from the training corpus (`set_idf`) and travels in the checkpoint and the ONNX file."""
+    sets how much it counts against the transformer's part of the memory; nothing else in it is learned. Untrained,
+    such a sketch ranks the development kit's files about as well as BM25 over the same token ids
+    (experiments/kit_token_bags.py); trained into the memory, it lifted retrieval no further than the learned
+    lexical path (`lexical_dim`) did (docs/MODEL.md). `idf` is set from the training corpus (`set_idf`) and travels
+    in the checkpoint and the ONNX file."""
 
     SEED = 20261127
 
