@@ -245,8 +245,8 @@ def tiny_broad_lex_repo() -> TrainConfig:
 def tiny_broad_sketch() -> TrainConfig:
     """tiny-broad-long with a fixed idf-weighted token sketch in its memory encoders (an experiment, docs/MODEL.md).
     On the development kit (experiments/kit_token_bags.py), the cosine of idf-weighted token counts projected at
-    random onto 2,048 dimensions finds a gold file in the top 5 about as often as BM25 over the same token ids (0.689
-    against 0.693); onto 512 dimensions, the learned lexical path's width, 0.638; plain counts onto 512, that path's
+    random onto 2,048 dimensions finds a gold file in the top 5 as often as BM25 over the same token ids (0.689
+    against 0.683); onto 512 dimensions, the learned lexical path's width, 0.638; plain counts onto 512, that path's
     form before training, 0.566. So the sketch spans all L x d memory values, weighs tokens by idf and is not
     trained; one learned gain sets its weight against the transformer's part."""
     cfg = tiny_broad_long()

@@ -9,7 +9,7 @@ doc_template), each question cut at query_max_tokens ids, as the memory encoders
 Weights of a token with count tf: raw/sqrtn = tf (the learned lexical path's form at initialisation: a sum of token
 vectors; its 1/sqrt(length) does not change a cosine), idf*raw = idf·tf, idf*sqrt = idf·sqrt(tf), idf*log =
 idf·log(1+tf), idf*bin = idf, idf2*bin = idf². idf is BM25's, over all the kit's chunks pooled (the model would use the
-training corpus's). A file's score is its best chunk's; file-level Recall@5 and MRR as score.py computes them.
+training corpus's). A file's score is its best chunk's; file-level Recall@5 and MRR as token_bm25.py computes them.
 
     python -m models.training.experiments.kit_token_bags --bundle models/clara-code-tiny \
         --corpora CACHE/corpora [--out FILE]
@@ -30,6 +30,7 @@ from .. import bpe
 from ..chunks import chunk_file
 from ..corpus import SourceFile
 from .bm25 import BM25
+from .token_bm25 import file_metrics
 
 KIT = Path(__file__).resolve().parents[1] / "devkit"
 CODE = {".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx", ".mts", ".cts"}
@@ -71,14 +72,9 @@ def unit(x: np.ndarray) -> np.ndarray:
     return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-9)
 
 
-def file_metrics(score: np.ndarray, chunks: list, gold: list[str]) -> tuple[float, float]:
-    best: dict[str, float] = {}
-    for i in np.argsort(-score)[:400]:
-        best.setdefault(chunks[i].path, score[i])
-    ranked = list(best)
-    recall5 = len(set(ranked[:5]) & set(gold)) / len(set(gold))
-    first = next((k for k, f in enumerate(ranked) if f in gold), None)
-    return recall5, 0.0 if first is None else 1 / (first + 1)
+def top_metrics(score: np.ndarray, chunks: list, gold: list[str]) -> tuple[float, float]:
+    """token_bm25's file-level metrics over the 400 best chunks (enough to rank every file a metric looks at)."""
+    return file_metrics({int(i): float(score[i]) for i in np.argsort(-score)[:400]}, chunks, gold)
 
 
 def main() -> None:
@@ -118,21 +114,18 @@ def main() -> None:
         bm25 = BM25([" ".join(map(str, d)) for d in docs], terms=str.split,
                     query_terms=lambda q: [str(i) for i in ids(q)[:query_max]])
         for r in questions:
-            score = np.full(len(chunks), -1e9)
-            for i, v in bm25.scores(r["question"]).items():
-                score[i] = v
-            got["bm25-ids"].append(file_metrics(score, chunks, r["gold_files"]))
+            got["bm25-ids"].append(file_metrics(bm25.scores(r["question"]), chunks, r["gold_files"]))
         tf_docs = counts(docs, vocab)
         tf_questions = counts([ids(r["question"])[:query_max] for r in questions], vocab)
         for kind in WEIGHTS:
             wd, wq = weigh(tf_docs, kind, idf), weigh(tf_questions, kind, idf)
             exact = unit(wq) @ unit(wd).T
             for j, r in enumerate(questions):
-                got[f"{kind} exact"].append(file_metrics(exact[j], chunks, r["gold_files"]))
+                got[f"{kind} exact"].append(top_metrics(exact[j], chunks, r["gold_files"]))
             for width, proj in projections.items():
                 sketched = unit(wq @ proj) @ unit(wd @ proj).T
                 for j, r in enumerate(questions):
-                    got[f"{kind} sketch{width}"].append(file_metrics(sketched[j], chunks, r["gold_files"]))
+                    got[f"{kind} sketch{width}"].append(top_metrics(sketched[j], chunks, r["gold_files"]))
         print(f"{cid}: {len(chunks)} chunks, {len(questions)} questions", flush=True)
     result = {k: {"n": len(v), "recall@5": round(float(np.mean([a for a, _ in v])), 3),
                   "mrr": round(float(np.mean([b for _, b in v])), 3)} for k, v in got.items()}
