@@ -30,7 +30,7 @@ from .. import bpe
 from ..chunks import chunk_file
 from ..corpus import SourceFile
 from .bm25 import BM25
-from .token_bm25 import file_metrics
+from .token_bm25 import file_metrics, report
 
 KIT = Path(__file__).resolve().parents[1] / "devkit"
 CODE = {".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx", ".mts", ".cts"}
@@ -127,12 +127,7 @@ def main() -> None:
                 for j, r in enumerate(questions):
                     got[f"{kind} sketch{width}"].append(top_metrics(sketched[j], chunks, r["gold_files"]))
         print(f"{cid}: {len(chunks)} chunks, {len(questions)} questions", flush=True)
-    result = {k: {"n": len(v), "recall@5": round(float(np.mean([a for a, _ in v])), 3),
-                  "mrr": round(float(np.mean([b for _, b in v])), 3)} for k, v in got.items()}
-    result["bundle"] = manifest["version"]
-    print(json.dumps(result, indent=1))
-    if args.out:
-        args.out.write_text(json.dumps(result, indent=1) + "\n")
+    report(got, manifest["version"], args.out)
 
 
 if __name__ == "__main__":

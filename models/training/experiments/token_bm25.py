@@ -50,6 +50,17 @@ def file_metrics(scores: dict[int, float], chunks: list, gold: list[str]) -> tup
     return recall5, 0.0 if first is None else 1.0 / (first + 1)
 
 
+def report(got: dict[str, list[tuple[float, float]]], bundle: str, out: Path | None) -> dict:
+    """Mean Recall@5 and MRR per ranking from (recall@5, reciprocal rank) pairs; printed, and written to `out`."""
+    result: dict = {kind: {"n": len(v), "recall@5": round(sum(a for a, _ in v) / len(v), 3),
+                           "mrr": round(sum(b for _, b in v) / len(v), 3)} for kind, v in got.items()}
+    result["bundle"] = bundle
+    print(json.dumps(result, indent=1))
+    if out:
+        out.write_text(json.dumps(result, indent=1) + "\n")
+    return result
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--bundle", type=Path, required=True)
@@ -77,12 +88,7 @@ def main() -> None:
             index = BM25([doc(c) for c in chunks], terms=doc_terms, query_terms=query_terms)
             got[kind] += [file_metrics(index.scores(r["question"]), chunks, r["gold_files"]) for r in questions]
         print(f"{cid}: {len(chunks)} chunks, {len(questions)} questions", flush=True)
-    result = {kind: {"n": len(v), "recall@5": round(sum(a for a, _ in v) / len(v), 3),
-                     "mrr": round(sum(b for _, b in v) / len(v), 3)} for kind, v in got.items()}
-    result["bundle"] = manifest["version"]
-    print(json.dumps(result, indent=1))
-    if args.out:
-        args.out.write_text(json.dumps(result, indent=1) + "\n")
+    report(got, manifest["version"], args.out)
 
 
 if __name__ == "__main__":
