@@ -23,6 +23,13 @@ def _lexical_path(m) -> str:
     return out
 
 
+def _process(tr: dict) -> str:
+    if tr.get("exported_on"):  # run.py --train-only on a GPU machine, then --trained here
+        return (f"(its data, stages and held-out evaluation); the weights came back in bf16 and were exported and "
+                f"checked for parity on {tr['exported_on']}")
+    return "(its data, stages, evaluation, export and parity)"
+
+
 def _precision(tr: dict) -> str:
     return f"; {tr['precision']}" if tr.get("precision") else ""
 
@@ -108,7 +115,7 @@ without the identifier){_described(cfg)}. Every sample records its source chunk(
 ## Training ({tr['hardware']}; torch {tr['torch']}{_precision(tr)})
 Stages and steps: {json.dumps(tr['steps'])}; training seconds per stage (summed over resumed segments):
 {json.dumps(tr['stage_seconds'])}; the last process ran {tr.get('wall_clock_s_last_process', tr.get('wall_clock_s'))} s
-(its data, stages, evaluation, export and parity). {_load(tr)} Date {tr['date']}.
+{_process(tr)}. {_load(tr)} Date {tr['date']}.
 1. generator next-token pretraining on code chunks; 2. SCP: CE + {cfg.mse_lambda}·MSE(mean memory, mean token
 states), one block, + {cfg.scp_contrastive}·InfoNCE (deviation from CLaRa, see below); 3. instruction: k={cfg.topk_k} blocks (gold + same-file/same-repository hard negatives, shuffled),
 answers cite block positions, compressor frozen; 4. query-reasoner warm-up (deviation from CLaRa, see below):

@@ -67,10 +67,10 @@ class TokenSketch(nn.Module):
 
     def __init__(self, vocab: int, width: int, hashes: int):
         super().__init__()
-        g = torch.Generator().manual_seed(self.SEED)
+        g = torch.Generator(device="cpu").manual_seed(self.SEED)  # the same sketch on every device
         self.width = width
-        self.register_buffer("pos", torch.randint(0, width, (vocab, hashes), generator=g))
-        signs = torch.randint(0, 2, (vocab, hashes), generator=g).float() * 2 - 1
+        self.register_buffer("pos", torch.randint(0, width, (vocab, hashes), generator=g, device="cpu"))
+        signs = torch.randint(0, 2, (vocab, hashes), generator=g, device="cpu").float() * 2 - 1
         self.register_buffer("sign", signs / math.sqrt(hashes))
         self.register_buffer("idf", torch.ones(vocab))
         # gain sqrt(width): the norm of L x d LayerNorm outputs, so the two parts start with equal weight

@@ -2,7 +2,8 @@
 
     .venv/bin/python -m models.training.run --config tiny --out models/clara-code-tiny
 
-Runs resume from checkpoints in --run-dir (default models/training/runs/<config>)."""
+Runs resume from checkpoints in --run-dir (default models/training/runs/<config>). On a GPU machine,
+`--train-only DIR` stops after training and writes the weights; `--trained DIR` here exports them (docs/MODEL.md)."""
 from __future__ import annotations
 
 import argparse
@@ -30,8 +31,9 @@ from .model import token_idf
 from .parity import COS_MIN, build_parity, snapping_effect, write_parity
 from .prepare import load_jsonl, prepare
 from .synth_python import Sample
-from .train import (PRECISION, Models, align_query, build_models, compress_all, end_to_end, instruct,
+from .train import (DEVICE, PRECISION, Models, align_query, build_models, compress_all, end_to_end, instruct,
                     pretrain_generator, save_models, scp)
+from .trained_weights import load_shards, round_to_bf16, save_shards
 
 MAX_FILE_MIB = 16.0
 
@@ -114,49 +116,23 @@ def stage_seconds(run_dir: Path) -> dict[str, float]:
     return {f"{st}_s": round(total.get(st, 0.0) + e, 1) for st, e in last.items()}
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--config", required=True, help="tiny | small | base")
-    ap.add_argument("--out", required=True, type=Path, help="bundle folder to write (models/<bundle>)")
-    ap.add_argument("--run-dir", type=Path, help="checkpoints, data and logs (default models/training/runs/<config>)")
-    ap.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "clara-training", help="downloads")
-    ap.add_argument("--name", help="bundle name (default: the --out folder name)")
-    ap.add_argument("--seed", type=int, help="training seed instead of the config's (a second seed of a config)")
-    args = ap.parse_args()
+def hardware() -> str:
+    if DEVICE == "cuda":
+        return f"{torch.cuda.get_device_name()} GPU, {platform.machine()} host ({os.cpu_count()} cores)"
+    return f"{platform.machine()} CPU, {torch.get_num_threads()} threads, no GPU ({platform.processor() or 'cpu'})"
 
-    cfg = get_config(args.config)
-    if args.seed is not None:
-        cfg.seed = args.seed
-    run_dir = args.run_dir or Path(__file__).parent / "runs" / cfg.name
-    run_dir.mkdir(parents=True, exist_ok=True)
-    torch.set_num_threads(int(os.environ.get("CLARA_THREADS", cfg.threads)))
-    torch.manual_seed(cfg.seed)
-    rng = random.Random(cfg.seed)
-    t_start = time.time()
-    (run_dir / "config.json").write_text(json.dumps(cfg.to_dict(), indent=2) + "\n")
 
-    if not (run_dir / "data_info.json").exists():
-        log("preparing corpus, tokenizer and SCP data")
-        prepare(cfg, run_dir, args.cache)
-    info = json.loads((run_dir / "data_info.json").read_text())
-    log(f"data: {json.dumps({k: info[k] for k in ('files', 'chunks', 'samples')})}")
-    tok = bpe.load_tokenizer(run_dir / "tokenizer" / "tokenizer.json")
-    chunks = load_jsonl(run_dir / "chunks.jsonl", Chunk)
-    samples = load_jsonl(run_dir / "samples.jsonl", Sample)
-    held_samples = load_jsonl(run_dir / "heldout_samples.jsonl", Sample)
-    n_train = info["chunks"]["train"]
-    train_chunks, held_chunks = chunks[:n_train], chunks[n_train:]
-    doc_ids = B.encode_docs(tok, chunks, cfg)
-    chunks_by_id = {c.id: c for c in chunks}
-    neg = B.NegativeSampler(train_chunks, rng)
-
+def train_stages(cfg, run_dir: Path, tok, doc_ids, chunks, samples, held_samples, n_train, rng):
+    """Every training stage, in order, with the held-out retrieval before the query warm-up and before e2e.
+    Returns (models, memories of the training chunks, {"copy", "pre"} evaluations, seconds per stage)."""
+    held_chunks = chunks[n_train:]
+    neg = B.NegativeSampler(chunks[:n_train], rng)
     models = build_models(cfg)
     if cfg.model.lexical_hashes:
         idf = token_idf(doc_ids[:n_train], cfg.model.vocab_size)
         models.compressor.sketch.set_idf(idf)
         models.query.sketch.set_idf(idf)
-    params = {k: sum(p.numel() for p in getattr(models, k).parameters()) for k in ("compressor", "query", "generator")}
-    log(f"parameters {params}; training precision: {PRECISION}")
+    log(f"parameters {parameters(models)}; training precision: {PRECISION}")
     timings = {}
     t = time.time()
     pretrain_generator(models, doc_ids[:n_train], cfg, run_dir, rng)
@@ -191,11 +167,108 @@ def main() -> None:
     t = time.time()
     end_to_end(models, samples, memories, neg, tok, cfg, run_dir, rng)
     timings["e2e_s"] = round(time.time() - t, 1)
-    save_models(models, run_dir / "final.pt", cfg)
-    post = heldout_eval(models, tok, cfg, memories, held_chunks, held_doc_ids, held_samples, random.Random(7))
-    log(f"held-out after e2e: {json.dumps(post)}")
-    (run_dir / "eval.json").write_text(json.dumps({"copy": copy, "pre": pre, "post": post}, indent=2))
+    return models, memories, {"copy": copy, "pre": pre}, timings
 
+
+def parameters(models: Models) -> dict[str, int]:
+    return {k: sum(p.numel() for p in getattr(models, k).parameters()) for k in ("compressor", "query", "generator")}
+
+
+def training_record(cfg, run_dir: Path, models: Models, info: dict, timings: dict, post: dict, t_start: float):
+    return {
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "hardware": hardware(), "torch": torch.__version__, "precision": PRECISION,
+        "wall_clock_s_last_process": round(time.time() - t_start, 1),
+        "process_seconds": timings,
+        "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+        "stage_seconds": stage_seconds(run_dir),
+        "steps": {k: getattr(cfg, k).steps for k in STAGES},
+        "parameters": parameters(models), "corpus": info["corpus"], "samples": info["samples"],
+        "abstain_calibration": post.get("abstain", {}).get("method", "not calibrated (no held-out negatives)"),
+    }
+
+
+STAGES = ("pretrain_gen", "scp", "instruct", "align", "e2e")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--config", required=True, help="tiny | small | base")
+    ap.add_argument("--out", type=Path, help="bundle folder to write (models/<bundle>)")
+    ap.add_argument("--run-dir", type=Path, help="checkpoints, data and logs (default models/training/runs/<config>)")
+    ap.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "clara-training", help="downloads")
+    ap.add_argument("--name", help="bundle name (default: the --out folder name)")
+    ap.add_argument("--seed", type=int, help="training seed instead of the config's (a second seed of a config)")
+    ap.add_argument("--train-only", type=Path, metavar="DIR",
+                    help="train, then write the weights (bf16 shards) and train.json to DIR and stop: the GPU half")
+    ap.add_argument("--trained", type=Path, metavar="DIR",
+                    help="export the weights a --train-only run wrote to DIR instead of training: the CPU half")
+    ap.add_argument("--seconds-scale", type=float, default=1.0,
+                    help="multiply every stage's time budget (StageConfig.seconds), e.g. for a short trial run")
+    args = ap.parse_args()
+    if not args.train_only and not args.out:
+        ap.error("--out is required unless --train-only")
+
+    cfg = get_config(args.config)
+    if args.seed is not None:
+        cfg.seed = args.seed
+    for k in STAGES:
+        getattr(cfg, k).seconds *= args.seconds_scale
+    run_dir = args.run_dir or Path(__file__).parent / "runs" / cfg.name
+    run_dir.mkdir(parents=True, exist_ok=True)
+    torch.set_num_threads(int(os.environ.get("CLARA_THREADS", cfg.threads)))
+    torch.manual_seed(cfg.seed)
+    if DEVICE == "cuda":
+        torch.set_default_device(DEVICE)  # every batch tensor the stages build lands on the GPU
+    rng = random.Random(cfg.seed)
+    t_start = time.time()
+    (run_dir / "config.json").write_text(json.dumps(cfg.to_dict(), indent=2) + "\n")
+
+    if not (run_dir / "data_info.json").exists():
+        log("preparing corpus, tokenizer and SCP data")
+        prepare(cfg, run_dir, args.cache)
+    info = json.loads((run_dir / "data_info.json").read_text())
+    log(f"data: {json.dumps({k: info[k] for k in ('files', 'chunks', 'samples')})}")
+    tok = bpe.load_tokenizer(run_dir / "tokenizer" / "tokenizer.json")
+    chunks = load_jsonl(run_dir / "chunks.jsonl", Chunk)
+    samples = load_jsonl(run_dir / "samples.jsonl", Sample)
+    held_samples = load_jsonl(run_dir / "heldout_samples.jsonl", Sample)
+    n_train = info["chunks"]["train"]
+    held_chunks = chunks[n_train:]
+    doc_ids = B.encode_docs(tok, chunks, cfg)
+    chunks_by_id = {c.id: c for c in chunks}
+
+    if args.trained:
+        record = json.loads((args.trained / "train.json").read_text())
+        for k in STAGES:  # the steps the timed stages took
+            getattr(cfg, k).steps = record["training"]["steps"][k]
+        models = load_shards(args.trained, cfg)
+        training, evals = record["training"], record["evaluation"]
+        training["exported_on"] = hardware()
+        post = evals["post"]
+        log(f"weights of {args.trained} ({training['hardware']}), exported here")
+    else:
+        models, memories, evals, timings = train_stages(cfg, run_dir, tok, doc_ids, chunks, samples, held_samples,
+                                                        n_train, rng)
+        if args.train_only:
+            round_to_bf16(models)  # what the CPU side will export, so the held-out numbers below are its own
+            save_shards(models, args.train_only)
+            memories = compress_all(models.compressor, doc_ids[:n_train])
+        else:
+            save_models(models, run_dir / "final.pt", cfg)
+        held_doc_ids = {c.id: doc_ids[c.id] for c in held_chunks}
+        post = heldout_eval(models, tok, cfg, memories, held_chunks, held_doc_ids, held_samples, random.Random(7))
+        log(f"held-out after e2e: {json.dumps(post)}")
+        evals["post"] = post
+        (run_dir / "eval.json").write_text(json.dumps(evals, indent=2))
+        training = training_record(cfg, run_dir, models, info, timings, post, t_start)
+        if args.train_only:
+            (args.train_only / "train.json").write_text(json.dumps(
+                {"config": cfg.to_dict(), "training": training, "evaluation": evals}, indent=2) + "\n")
+            log(f"weights and train.json written to {args.train_only} in {training['wall_clock_s_last_process']}s")
+            return
+
+    models = Models(*(getattr(models, k).to("cpu") for k in ("compressor", "query", "generator")))
     log("exporting ONNX")
     exported, snapped = export_all(models, cfg, run_dir / "onnx")
     # parity cases come from held-out files, with negatives from held-out files too
@@ -205,27 +278,17 @@ def main() -> None:
     sizes = {k: round(file_mib(p), 2) for k, p in files.items()}
     if not report["ok"]:
         log(f"WARNING: greedy parity holds on {report['greedy_identical']}/{report['greedy_cases']} prompts only")
-    total_s = round(time.time() - t_start, 1)
+    if not args.trained:
+        training["wall_clock_s_last_process"] = round(time.time() - t_start, 1)
     abstain = post.get("abstain", {}).get("threshold", 0.0)
-    training = {
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "hardware": f"{platform.machine()} CPU, {torch.get_num_threads()} threads, no GPU ({platform.processor() or 'cpu'})",
-        "torch": torch.__version__, "precision": PRECISION, "wall_clock_s_last_process": total_s,
-        "process_seconds": timings,
-        "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
-        "stage_seconds": stage_seconds(run_dir),
-        "steps": {k: getattr(cfg, k).steps for k in ("pretrain_gen", "scp", "instruct", "align", "e2e")},
-        "parameters": params, "corpus": info["corpus"], "samples": info["samples"],
-        "abstain_calibration": post.get("abstain", {}).get("method", "not calibrated (no held-out negatives)"),
-    }
-    evaluation = {"heldout_query_copy": copy, "heldout_before_e2e": pre, "heldout": post,
+    evaluation = {"heldout_query_copy": evals["copy"], "heldout_before_e2e": evals["pre"], "heldout": post,
                   "parity": {**report, "file_mib": sizes}}
     name = args.name or args.out.name
     manifest = write_bundle(args.out, name, cfg, run_dir / "tokenizer", files, abstain, training, evaluation)
     write_parity(parity, args.out / "parity.json")
     write_card(args.out, manifest, cfg, info)
     (run_dir / "result.json").write_text(json.dumps({"training": training, "evaluation": evaluation}, indent=2))
-    log(f"bundle written to {args.out} in {total_s}s")
+    log(f"bundle written to {args.out} in {round(time.time() - t_start, 1)}s")
     print(args.out.resolve())
 
 

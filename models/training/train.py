@@ -37,7 +37,7 @@ def build_models(cfg: TrainConfig) -> Models:
                           m.lexical_dim, m.lexical_hashes)
     gen = Generator(m.vocab_size, m.gen_dim, m.gen_layers, m.gen_heads, m.enc_dim, m.mem_tokens, m.max_blocks,
                     m.max_context)
-    return Models(comp, query, gen)
+    return Models(comp.to(DEVICE), query.to(DEVICE), gen.to(DEVICE))
 
 
 def save_models(models: Models, path: Path, cfg: TrainConfig) -> None:
@@ -55,8 +55,9 @@ def load_models(path: Path, cfg: TrainConfig) -> Models:
 
 
 class Stage:
-    """Optimiser, cosine schedule, bf16 autocast where the CPU has bf16 hardware, metrics log and resumable checkpoints
-    for one stage."""
+    """Optimiser, cosine schedule, bf16 autocast where the hardware computes bf16, metrics log and resumable
+    checkpoints for one stage. With a time budget (StageConfig.seconds) the schedule runs on the larger of the step
+    and time fractions, and the stage ends when either is spent."""
 
     def __init__(self, name: str, sc: StageConfig, params: list, models: Models, run_dir: Path, cfg: TrainConfig):
         self.name, self.sc, self.models, self.run_dir, self.cfg = name, sc, models, run_dir, cfg
@@ -70,7 +71,7 @@ class Stage:
         self.log = open(run_dir / "metrics.jsonl", "a")
         self.t0 = time.time()
         if self.ckpt.exists():
-            ck = torch.load(self.ckpt, map_location="cpu", weights_only=False)
+            ck = torch.load(self.ckpt, map_location=DEVICE, weights_only=False)
             for key in ("compressor", "query", "generator"):
                 getattr(models, key).load_state_dict(ck[key])
             self.opt.load_state_dict(ck["opt"])
@@ -80,7 +81,17 @@ class Stage:
     def done(self) -> bool:
         return self.step >= self.sc.steps
 
+    def progress(self) -> float:
+        """Fraction of the stage done: of its steps, or of its time budget when that is larger."""
+        by_steps = self.step / max(1, self.sc.steps)
+        return max(by_steps, (time.time() - self.t0) / self.sc.seconds) if self.sc.seconds else by_steps
+
     def lr(self) -> float:
+        if self.sc.seconds:  # the same shape as below, on progress(): 5% linear warm-up, then cosine to 10%
+            t = min(1.0, self.progress())
+            if t < 0.05:
+                return self.sc.lr * max(t / 0.05, 1 / max(1, self.sc.steps))
+            return self.sc.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * (t - 0.05) / 0.95)))
         warm = max(1, self.sc.steps // 20)
         if self.step < warm:
             return self.sc.lr * (self.step + 1) / warm
@@ -95,6 +106,8 @@ class Stage:
         torch.nn.utils.clip_grad_norm_(self.params, 1.0)
         self.opt.step()
         self.step += 1
+        if self.sc.seconds and self.step < self.sc.steps and self.progress() >= 1.0:
+            self.sc.steps = self.step  # budget spent: the stage ends here, and the config records the steps taken
         if self.step % 10 == 0 or self.step == self.sc.steps:
             row = {"stage": self.name, "step": self.step, "loss": round(loss.item(), 4), "lr": round(self.lr(), 6),
                    "elapsed_s": round(time.time() - self.t0, 1), **{k: round(v, 4) for k, v in extra.items()}}
@@ -102,7 +115,8 @@ class Stage:
             self.log.flush()
             if self.step % 50 == 0 or self.step == self.sc.steps:
                 print(json.dumps(row), flush=True)
-        if self.step % 200 == 0 or self.step == self.sc.steps:
+        # a timed stage is not resumed (its budget would start again), so it saves once, at its end
+        if (self.step % 200 == 0 and not self.sc.seconds) or self.step == self.sc.steps:
             self.save()
 
     def save(self) -> None:
@@ -110,6 +124,9 @@ class Stage:
         torch.save({"step": self.step, "opt": self.opt.state_dict(), "compressor": self.models.compressor.state_dict(),
                     "query": self.models.query.state_dict(), "generator": self.models.generator.state_dict()}, tmp)
         tmp.replace(self.ckpt)
+
+
+DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
 
 
 def cpu_has_fast_bf16() -> bool:
@@ -122,12 +139,16 @@ def cpu_has_fast_bf16() -> bool:
     return any(getattr(cpu, name, lambda: False)() for name in checks)
 
 
-BF16 = cpu_has_fast_bf16()
-PRECISION = "bf16 autocast" if BF16 else "fp32 (this CPU has no bf16 hardware)"
+if DEVICE == "cuda":
+    BF16 = torch.cuda.is_bf16_supported()
+    PRECISION = "bf16 autocast (CUDA)" if BF16 else "fp32 (CUDA)"
+else:
+    BF16 = cpu_has_fast_bf16()
+    PRECISION = "bf16 autocast" if BF16 else "fp32 (this CPU has no bf16 hardware)"
 
 
 def autocast():
-    return torch.autocast("cpu", dtype=torch.bfloat16, enabled=BF16)
+    return torch.autocast(DEVICE, dtype=torch.bfloat16, enabled=BF16)
 
 
 def gen_loss(gen, memory, inputs, labels):
