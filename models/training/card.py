@@ -44,7 +44,8 @@ def _load(tr: dict) -> str:
     load = tr.get("load_average_at_end")
     if not load:
         return "The machine's load during the run was not recorded."
-    return f"Load average at the end of the run (1 / 5 / 15 min): {' / '.join(str(x) for x in load)} on 2 cores."
+    cores = tr.get("cores", 2)  # records before "cores" existed were all made on 2-core machines
+    return f"Load average at the end of the run (1 / 5 / 15 min): {' / '.join(str(x) for x in load)} on {cores} cores."
 
 
 def _described(cfg: TrainConfig) -> str:
@@ -168,7 +169,7 @@ cosine {json.dumps(par.get('memory_cosine_min'))}; greedy tokens identical on
 {_snapping_line(par)}`parity.json` holds the cases for the node replay.
 
 ## Limits
-Tiny models trained for minutes to hours on 2 CPU cores: answers are short templated facts, learned from synthesized
+Small models trained from scratch for minutes to hours: answers are short templated facts, learned from synthesized
 data only; they are often wrong on code unlike the training corpus. Use the citations and the retrieval inspector.
 """
     (out / "MODEL_CARD.md").write_text(text)

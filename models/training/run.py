@@ -180,7 +180,7 @@ def training_record(cfg, run_dir: Path, models: Models, info: dict, timings: dic
         "hardware": hardware(), "torch": torch.__version__, "precision": PRECISION,
         "wall_clock_s_last_process": round(time.time() - t_start, 1),
         "process_seconds": timings,
-        "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+        "load_average_at_end": [round(x, 2) for x in os.getloadavg()], "cores": os.cpu_count(),
         "stage_seconds": stage_seconds(run_dir),
         "steps": {k: getattr(cfg, k).steps for k in STAGES},
         "parameters": parameters(models), "corpus": info["corpus"], "samples": info["samples"],
