@@ -289,7 +289,7 @@ def small() -> TrainConfig:
 
 
 def base() -> TrainConfig:
-    """The GPU config: tiny-broader's corpus, tokenizer and data kinds, and a model 4-5 times tiny's parameters per
+    """The GPU config: tiny-broader's corpus, tokenizer and data kinds, and a model 3.6-4.7 times tiny's parameters per
     role (encoders d256 x 6 layers, generator d256 x 6 layers; 12 times the FLOPs per token), trained on one H200 in
     about seven minutes. On 28 Nov 2026 its SCP took 1,735 steps of 128 (2.2 times tiny-broad-long's samples, so about
     26 times its compute). Sized by the bundle's limits rather than the GPU: each ONNX file <= 16 MiB at int8, and the
