@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The GPU half of a timed config (`base`; docs/MODEL.md, "Train base on a GPU"): on a machine with CUDA and
+# The GPU half of a timed config (`base`; docs/MODEL.md, "Train a bundle" and "The base config on a GPU"): on a machine with CUDA and
 # PyTorch, unpack a prepared run's data (chunks.jsonl, samples.jsonl, heldout_samples.jsonl, data_info.json,
 # tokenizer/, as prepare.py writes them), train, and write the weights as bf16 shards, train.json and the logs to OUT.
 # The CPU half: python -m models.training.run --config base --run-dir RUN --trained OUT --out models/clara-code-base

@@ -33,7 +33,7 @@ from .prepare import load_jsonl, prepare
 from .synth_python import Sample
 from .train import (DEVICE, PRECISION, Models, align_query, build_models, compress_all, end_to_end, instruct,
                     pretrain_generator, save_models, scp)
-from .trained_weights import load_shards, round_to_bf16, save_shards
+from .trained_weights import ROLES, load_shards, round_to_bf16, save_shards
 
 MAX_FILE_MIB = 16.0
 
@@ -171,7 +171,7 @@ def train_stages(cfg, run_dir: Path, tok, doc_ids, chunks, samples, held_samples
 
 
 def parameters(models: Models) -> dict[str, int]:
-    return {k: sum(p.numel() for p in getattr(models, k).parameters()) for k in ("compressor", "query", "generator")}
+    return {k: sum(p.numel() for p in getattr(models, k).parameters()) for k in ROLES}
 
 
 def training_record(cfg, run_dir: Path, models: Models, info: dict, timings: dict, post: dict, t_start: float):
@@ -268,7 +268,7 @@ def main() -> None:
             log(f"weights and train.json written to {args.train_only} in {training['wall_clock_s_last_process']}s")
             return
 
-    models = Models(*(getattr(models, k).to("cpu") for k in ("compressor", "query", "generator")))
+    models = Models(*(getattr(models, k).to("cpu") for k in ROLES))
     log("exporting ONNX")
     exported, snapped = export_all(models, cfg, run_dir / "onnx")
     # parity cases come from held-out files, with negatives from held-out files too
