@@ -7,6 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import type { AnswerResult, EngineOptions, IndexProgress, IndexState, IndexSummary, SearchHit } from './engine/engine-api';
+import { ensureLanceCpuThreads } from './engine/store/lance-threads';
 import { isWorkerEvent, type WorkerEvent, type WorkerRequest } from './engine/worker/worker-protocol';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -133,6 +134,8 @@ export class EngineClient extends EventEmitter<EngineClientEvents> {
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
+    // The worker's LanceDB reads the process environment, which only this (main) thread can set.
+    ensureLanceCpuThreads();
     const worker = new Worker(this.workerPath);
     worker.on('message', (m: unknown) => this.onMessage(m));
     worker.on('error', (err) => this.emit('log', 'error', `engine worker error: ${err.stack ?? err.message}`));

@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import type { MemoryReader, ScoredChunk, StoredChunk } from '../engine-parts';
 import { rowsToTable } from './arrow-rows';
 import { encodeFloat16 } from './float16';
+import { ensureLanceCpuThreads } from './lance-threads';
 import { lexicalTerms } from './lexical-terms';
 import { type MatrixRow, MemoryMatrix } from './memory-matrix';
 import { isAlive } from './writer-lock';
@@ -142,6 +143,7 @@ export class MemoryStore implements MemoryReader {
    * dropped and recreated; `rebuilt` then says why, for the log and the user.
    */
   static async open(storeDir: string, identity: StoreIdentity): Promise<{ store: MemoryStore; rebuilt: string | null }> {
+    ensureLanceCpuThreads(); // before LanceDB's first work in this process: its full-text build deadlocks on one thread
     const dbDir = path.join(storeDir, 'lance');
     let rebuilt: string | null = null;
     await MemoryStore.removeStaleStaging(storeDir);
