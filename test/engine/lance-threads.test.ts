@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { ensureLanceCpuThreads, LANCE_CPU_THREADS_FLOOR } from '../../extension/engine/store/lance-threads';
@@ -43,5 +44,8 @@ describe('LanceDB compute threads', () => {
     const built = JSON.parse(child.stdout);
     assert.equal(built.chunks, 30_000);
     assert.deepEqual(built.hits, ['src/file29999.py']);
+    // The store set the pool for its process exactly when this machine needs it.
+    const expected = ensureLanceCpuThreads({}, availableParallelism(), true) === 'set' ? String(LANCE_CPU_THREADS_FLOOR) : null;
+    assert.equal(built.lanceCpuThreads, expected);
   });
 });
