@@ -3,9 +3,11 @@
  * results in the bundle's manifest.json: first the fusion weights (`retrieval.fusion`, measurements in
  * `retrieval.fusion_calibration`), then, ranking with them, the abstention threshold (`retrieval.abstain_below`,
  * measurements in `retrieval.abstain_calibration`). Without --write the abstention is measured with the manifest's
- * current fusion weights.
+ * current fusion weights. --skip-fusion measures only the abstention threshold, ranking with the manifest's fusion
+ * weights as they are: each pass indexes the whole run, so on a slow bundle this halves the time when the weights were
+ * already calibrated.
  *
- *   npm run calibrate -- --bundle models/clara-code-tiny --run-dir models/training/runs/tiny [--limit 800] [--write]
+ *   npm run calibrate -- --bundle models/clara-code-tiny --run-dir models/training/runs/tiny [--limit 800] [--skip-fusion] [--write]
  *
  * The manifest is not covered by the bundle's sha256 list and the model version does not change, so existing
  * indexes stay valid; only the order of fused results and when answering abstains follow the new values.
@@ -24,8 +26,17 @@ function flag(name: string): string | undefined {
 async function main(): Promise<void> {
   const bundleDir = flag('bundle');
   const runDir = flag('run-dir');
-  if (!bundleDir || !runDir) throw new Error('usage: --bundle <bundle folder> --run-dir <training run folder> [--limit N] [--write]');
+  if (!bundleDir || !runDir) {
+    throw new Error('usage: --bundle <bundle folder> --run-dir <training run folder> [--limit N] [--skip-fusion] [--write]');
+  }
   const limit = flag('limit') ? Number(flag('limit')) : undefined;
+  const write = process.argv.includes('--write');
+  if (process.argv.includes('--skip-fusion')) {
+    const fusion = JSON.parse(readFileSync(path.join(bundleDir, 'manifest.json'), 'utf8')).retrieval?.fusion;
+    console.log(`fusion pass skipped; ranking with the manifest's fusion weights ${JSON.stringify(fusion ?? 'none (equal weights)')}`);
+    await abstention(bundleDir, runDir, limit, write);
+    return;
+  }
   const started = Date.now();
   const result = await calibrateFusion({
     bundleDir, runDir, limit, workDir: path.join(tmpdir(), `clara-calibrate-${process.pid}`),
@@ -38,7 +49,6 @@ async function main(): Promise<void> {
   }
   console.log(`| lexical alone | ${result.lexicalAlone.mrr.toFixed(4)} | ${result.lexicalAlone.recallAt5.toFixed(4)} |`);
   console.log(`chosen: ${JSON.stringify(result.weights)} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  const write = process.argv.includes('--write');
   if (write) writeFusion(bundleDir, result);
   // Answering ranks with the fusion weights, so abstention is measured after they are written.
   await abstention(bundleDir, runDir, limit, write);
