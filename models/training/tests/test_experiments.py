@@ -1,10 +1,16 @@
-"""The experiment code (models/training/experiments): the raw-text reader, SCP's data-mix options, BM25 and the
-extractive baseline."""
+"""The experiment code (models/training/experiments): the raw-text reader, SCP's data-mix options, BM25, the
+extractive baseline and the sketch-gain copy of a bundle."""
 import json
+import math
 import random
+import sys
 
+import numpy as np
+import onnx
+import onnxruntime as ort
 import pytest
 import torch
+from onnx import TensorProto, helper, numpy_helper
 
 from models.training import bpe
 from models.training.config import tiny
@@ -179,3 +185,50 @@ def test_compare_eval_runs_pairs_questions_and_splits_top_k(tmp_path):
                                                    "neither": 0}
     assert out["top_k_split"]["cand"]["sweqa"] == {"n": 2, "memory only": 0, "lexical only": 0, "both": 1,
                                                    "neither": 1}
+
+
+def sketch_gain_graph(path, gain):
+    """A stand-in encoder file: output = input * exp(enc.sketch.log_gain), the way the exported sketch applies it."""
+    log_gain = numpy_helper.from_array(np.array(math.log(gain), dtype=np.float32), "enc.sketch.log_gain")
+    graph = helper.make_graph(
+        [helper.make_node("Exp", ["enc.sketch.log_gain"], ["g"]), helper.make_node("Mul", ["x", "g"], ["memory"])],
+        "sketch", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])],
+        [helper.make_tensor_value_info("memory", TensorProto.FLOAT, [2])], initializer=[log_gain])
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), str(path))
+
+
+def test_sketch_query_gain_changes_only_the_query_file(tmp_path, monkeypatch):
+    from models.training.bundle import sha256
+    from models.training.experiments import sketch_query_gain
+    src = tmp_path / "bundle"
+    src.mkdir()
+    for name in ("query.onnx", "compressor.onnx"):
+        sketch_gain_graph(src / name, 26.0)
+    manifest = {"version": "v1", "sha256": {n: sha256(src / n) for n in ("query.onnx", "compressor.onnx")}}
+    (src / "manifest.json").write_text(json.dumps(manifest))
+
+    def run(out, *extra):
+        monkeypatch.setattr(sys, "argv", ["x", "--bundle", str(src), "--out", str(out), *extra])
+        sketch_query_gain.main()
+        return json.loads((out / "manifest.json").read_text())
+
+    def output(f):
+        return ort.InferenceSession(str(f)).run(None, {"x": np.array([1.0, -2.0], dtype=np.float32)})[0]
+
+    q = run(tmp_path / "q", "--gain", "1000")
+    assert np.allclose(output(tmp_path / "q" / "query.onnx"), [1000.0, -2000.0], rtol=1e-4)
+    assert np.allclose(output(tmp_path / "q" / "compressor.onnx"), [26.0, -52.0], rtol=1e-4)
+    # memories unchanged: same version, so indexes built with the original are reused
+    assert q["version"] == "v1" and q["sha256"]["compressor.onnx"] == manifest["sha256"]["compressor.onnx"]
+    assert q["sha256"]["query.onnx"] == sha256(tmp_path / "q" / "query.onnx") != manifest["sha256"]["query.onnx"]
+
+    both = run(tmp_path / "b", "--gain", "1000", "--compressor-gain", "500")
+    assert np.allclose(output(tmp_path / "b" / "compressor.onnx"), [500.0, -1000.0], rtol=1e-4)
+    assert both["version"] == "v1-cg500"  # the memories differ: their own indexes
+
+    sketch_gain_graph(src / "query.onnx", 26.0)
+    plain = onnx.load(str(src / "query.onnx"))
+    plain.graph.initializer[0].name = "other"
+    onnx.save(plain, str(src / "query.onnx"))
+    with pytest.raises(SystemExit, match="no token sketch"):
+        run(tmp_path / "p", "--gain", "10")
