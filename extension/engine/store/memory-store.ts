@@ -79,6 +79,27 @@ function matrixRow(row: ChunkRow, dim: number): MatrixRow {
   return { chunk: toStoredChunk(row as unknown as Record<string, unknown>), bits, offset: 0, norm: row.norm };
 }
 
+/** Search's matrix read from a chunks table (every row, as stored), or those rows appended to `into`. */
+export async function readMemoryMatrix(chunks: lancedb.Table, dim: number, into?: MemoryMatrix): Promise<MemoryMatrix> {
+  const matrix = into ?? new MemoryMatrix(dim, (await chunks.countRows()) + 64);
+  // Batch by batch: the whole table as one Arrow table would double the memory the load needs.
+  for await (const batch of chunks.query().select([...META_COLUMNS, 'vector', 'norm'])) {
+    const meta = META_COLUMNS.map((name) => batch.getChild(name) as arrow.Vector);
+    const norms = batch.getChild('norm') as arrow.Vector;
+    let i = 0;
+    for (const data of (batch.getChild('vector') as arrow.Vector<arrow.FixedSizeList>).data) {
+      // apache-arrow slices a child's value buffer with its data: row j's values start at j · dim.
+      const bits = data.children[0].values as Uint16Array;
+      for (let j = 0; j < data.length; j++, i++) {
+        const row: Record<string, unknown> = {};
+        META_COLUMNS.forEach((name, c) => { row[name] = meta[c].get(i); });
+        matrix.append({ chunk: toStoredChunk(row), bits, offset: j * dim, norm: Number(norms.get(i)) });
+      }
+    }
+  }
+  return matrix;
+}
+
 /** Splits an un-normalised flat memory into the stored unit vector and its norm. */
 export function normaliseMemory(memory: Float32Array): StoredMemory {
   let sum = 0;
@@ -499,23 +520,7 @@ export class MemoryStore implements MemoryReader {
   private async loadMatrix(): Promise<MemoryMatrix> {
     // The version is read first: the rows read after it are at least that new, so a later check can only reload.
     const version = await this.chunks.version();
-    const dim = this.identity.dim;
-    const matrix = new MemoryMatrix(dim, (await this.chunks.countRows()) + 64);
-    // Batch by batch: the whole table as one Arrow table would double the memory the load needs.
-    for await (const batch of this.chunks.query().select([...META_COLUMNS, 'vector', 'norm'])) {
-      const meta = META_COLUMNS.map((name) => batch.getChild(name) as arrow.Vector);
-      const norms = batch.getChild('norm') as arrow.Vector;
-      let i = 0;
-      for (const data of (batch.getChild('vector') as arrow.Vector<arrow.FixedSizeList>).data) {
-        // apache-arrow slices a child's value buffer with its data: row j's values start at j · dim.
-        const bits = data.children[0].values as Uint16Array;
-        for (let j = 0; j < data.length; j++, i++) {
-          const row: Record<string, unknown> = {};
-          META_COLUMNS.forEach((name, c) => { row[name] = meta[c].get(i); });
-          matrix.append({ chunk: toStoredChunk(row), bits, offset: j * dim, norm: Number(norms.get(i)) });
-        }
-      }
-    }
+    const matrix = await readMemoryMatrix(this.chunks, this.identity.dim);
     this.matrix = matrix;
     this.matrixVersion = version;
     return matrix;

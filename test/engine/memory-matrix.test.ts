@@ -1,0 +1,118 @@
+/**
+ * Search's in-memory matrix scans an int8 copy of the rows and scores again from the fp16 bits only the rows that can
+ * be in the top k. The result must be the exact flat cosine's, scores and order included, whatever the data: checked
+ * against the plain scan over the fp16 bits on rows made to be hard for the int8 bound (near-duplicates, ties, wide
+ * and narrow value ranges), after removals and squeezes, for every k.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { ScoredChunk, StoredChunk } from '../../extension/engine/engine-parts';
+import { float16Bits, float16Value } from '../../extension/engine/store/float16';
+import { MemoryMatrix } from '../../extension/engine/store/memory-matrix';
+
+const DIM = 96;
+
+/** A seeded generator, so a failure can be replayed. */
+function random(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+function chunk(i: number, path: string): StoredChunk {
+  return { id: `c${i}`, path, startLine: i, endLine: i + 1, symbol: null, language: 'python', contentHash: `h${i}`, modelVersion: 'v' };
+}
+
+interface Row { chunk: StoredChunk; bits: Uint16Array }
+
+/** Rows that stress the int8 bound: clusters of near-duplicates, exact duplicates (ties) and one large value per row. */
+function makeRows(n: number, seed: number): Row[] {
+  const next = random(seed);
+  const centres = Array.from({ length: 6 }, () => Float32Array.from({ length: DIM }, () => next() - 0.5));
+  const rows: Row[] = [];
+  for (let i = 0; i < n; i++) {
+    let v: Float32Array;
+    if (i % 17 === 5 && i > 0) v = Float32Array.from(rows[i - 1].bits, float16Value); // an exact tie with the row before
+    else {
+      const c = centres[i % centres.length];
+      v = Float32Array.from(c, (x) => x + (next() - 0.5) * 0.01); // near-duplicates
+      if (i % 3 === 0) v[i % DIM] *= 40; // one value far above the rest: a coarse int8 scale
+    }
+    const len = Math.hypot(...v);
+    rows.push({ chunk: chunk(i, `f${i % 9}.py`), bits: Uint16Array.from(v, (x) => float16Bits(x / len)) });
+  }
+  return rows;
+}
+
+/** The plain scan every result is held to: fp16 decoded, dot in row order, the first of equal scores first. */
+function plainNearest(rows: Row[], query: Float32Array, k: number): ScoredChunk[] {
+  let qq = 0;
+  for (const x of query) qq += x * x;
+  const qi = qq > 0 ? 1 / Math.sqrt(qq) : 0;
+  const scored = rows.map((row, order) => {
+    let dot = 0;
+    let sum = 0;
+    for (let i = 0; i < DIM; i++) {
+      const v = float16Value(row.bits[i]);
+      dot += query[i] * v;
+      sum += v * v;
+    }
+    const inverseLength = Math.fround(sum > 0 ? 1 / Math.sqrt(sum) : 0);
+    return { order, hit: { ...row.chunk, score: dot * qi * inverseLength } };
+  });
+  scored.sort((a, b) => b.hit.score - a.hit.score || a.order - b.order);
+  return scored.slice(0, k).map((s) => s.hit);
+}
+
+function matrixOf(rows: Row[]): MemoryMatrix {
+  const m = new MemoryMatrix(DIM, 16);
+  for (const row of rows) m.append({ chunk: row.chunk, bits: row.bits, offset: 0, norm: 1 });
+  return m;
+}
+
+function queries(rows: Row[], seed: number): Float32Array[] {
+  const next = random(seed);
+  return [
+    Float32Array.from(rows[7].bits, float16Value), // a stored row: many rows within the bound of the best
+    Float32Array.from({ length: DIM }, () => next() - 0.5),
+    Float32Array.from({ length: DIM }, (_, i) => (i === 3 ? 50 : next() * 0.001)),
+    new Float32Array(DIM), // a zero query: every score is 0, the order is the rows' order
+  ];
+}
+
+describe('search matrix', () => {
+  it('gives the exact flat cosine top k (scores and order) for every k', () => {
+    const rows = makeRows(700, 11);
+    const m = matrixOf(rows);
+    for (const q of queries(rows, 3)) {
+      for (const k of [1, 2, 5, 20, 40, 699, 700, 1000]) {
+        assert.deepEqual(m.nearest(q, k), plainNearest(rows, q, k), `k ${k}`);
+        assert.deepEqual(m.nearestByFullScan(q, k), plainNearest(rows, q, k), `full scan, k ${k}`);
+      }
+    }
+    assert.deepEqual(m.nearest(queries(rows, 3)[1], 0), []);
+    // The bound prunes (only some rows are scored again) and is needed (more than k are: int8 alone cannot decide).
+    m.nearest(queries(rows, 3)[0], 20);
+    assert.ok(m.lastRescored > 20 && m.lastRescored < rows.length, `rows scored again: ${m.lastRescored}`);
+  });
+
+  it('stays exact after paths are removed and the matrix is squeezed', () => {
+    const rows = makeRows(3000, 29);
+    const m = matrixOf(rows);
+    const gone = new Set(['f1.py', 'f2.py', 'f4.py']); // a third of the rows: over 1,024 dead rows squeezes
+    m.removePaths(gone);
+    const live = rows.filter((r) => !gone.has(r.chunk.path));
+    assert.equal(m.size, live.length);
+    for (const q of queries(live, 5)) {
+      for (const k of [1, 20, 100]) assert.deepEqual(m.nearest(q, k), plainNearest(live, q, k), `k ${k}`);
+    }
+    // appended after the squeeze, and a chunk id written again replaces its earlier row
+    const more = makeRows(50, 31).map((r, i) => ({ ...r, chunk: chunk(5000 + i, 'g.py') }));
+    const replaced = { ...makeRows(1, 37)[0], chunk: live[0].chunk };
+    for (const r of [...more, replaced]) m.append({ chunk: r.chunk, bits: r.bits, offset: 0, norm: 1 });
+    const now = [...live.slice(1), ...more, replaced];
+    for (const q of queries(now, 7)) assert.deepEqual(m.nearest(q, 20), plainNearest(now, q, 20));
+  });
+});
