@@ -58,8 +58,13 @@ describe('fusion calibration', () => {
   });
 
   it('scores every weight of the grid on the run\'s held-out questions through the real index', async () => {
-    const result = await calibrateFusion({ bundleDir: bundleUnderTest(), runDir: runDir(), workDir: path.join(scratch, 'work'), log: () => undefined });
+    const logged: string[] = [];
+    const result = await calibrateFusion({ bundleDir: bundleUnderTest(), runDir: runDir(), workDir: path.join(scratch, 'work'), log: (m) => logged.push(m) });
     assert.equal(result.questions, SAMPLES.length);
+    // A pass runs for up to an hour on a real run: it says how far it is.
+    assert.ok(logged.includes(`indexed files ${NAMES.length}/${NAMES.length}`), logged.join('\n'));
+    assert.ok(logged.some((m) => /^indexed \d+ chunks in \d+ s$/.test(m)), logged.join('\n'));
+    assert.ok(logged.includes(`ranked questions ${SAMPLES.length}/${SAMPLES.length}`), logged.join('\n'));
     assert.equal(result.files, NAMES.length);
     assert.ok(result.chunksIndexed >= NAMES.length, `${result.chunksIndexed} chunks`);
     assert.deepEqual(result.scores.map((s) => s.memoryWeight), MEMORY_WEIGHT_GRID);

@@ -18,7 +18,7 @@ import { ChunkTextReader } from '../chunking/chunk-text-reader';
 import { DEFAULT_TOP_K } from '../clara-engine';
 import { retrievalQuestion } from '../retrieval/question-cut';
 import { retrieve } from '../retrieval/retrieve';
-import { indexRunWorkspace, readRunFiles, runFilePaths, sourceChunks } from './training-run-files';
+import { indexRunWorkspace, readRunFiles, runFilePaths, sourceChunks, tenthsLogger } from './training-run-files';
 
 export const DEFAULT_MAX_FALSE_ABSTAIN = 0.05;
 
@@ -108,7 +108,9 @@ export async function calibrateAbstention(options: {
     const reader = new ChunkTextReader(path.join(options.workDir, 'workspace'));
     const answerable: Outcome[] = [];
     const unanswerable: Outcome[] = [];
-    for (const s of samples) {
+    const tick = tenthsLogger(samples.length, 'asked questions', options.log);
+    for (const [i, s] of samples.entries()) {
+      tick(i + 1);
       const gold = sourceChunks(s, byId).map(fileOf);
       if (gold.length === 0) continue;
       const missing = gold.filter((f) => absent.has(f)).length;

@@ -10,7 +10,7 @@ import { DEFAULT_TOP_K } from '../clara-engine';
 import type { FusionWeights } from '../model/bundle-manifest';
 import { reciprocalRankFusion } from '../retrieval/rank-fusion';
 import { candidateLists } from '../retrieval/retrieve';
-import { indexRunWorkspace, readRunFiles, runFilePaths, sourceChunks } from './training-run-files';
+import { indexRunWorkspace, readRunFiles, runFilePaths, sourceChunks, tenthsLogger } from './training-run-files';
 
 /** Memory weights tried (lexical weight 1); Infinity stands for "memory alone". */
 export const MEMORY_WEIGHT_GRID = [0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, Infinity];
@@ -69,7 +69,9 @@ export async function calibrateFusion(options: {
     const chunksIndexed = (await store.counts()).chunks;
     const lists: Array<{ memory: string[]; lexical: string[]; gold: Span[] }> = [];
     const spans = new Map<string, Span>();
-    for (const s of samples) {
+    const tick = tenthsLogger(samples.length, 'ranked questions', options.log);
+    for (const [i, s] of samples.entries()) {
+      tick(i + 1);
       const gold = sourceChunks(s, byId).map((c) => ({ path: fileOf(c), startLine: c.start_line, endLine: c.end_line }));
       if (gold.length === 0) continue;
       // The very lists the product fuses at its default top-k: same question cut, same pools.

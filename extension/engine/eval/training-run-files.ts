@@ -77,6 +77,18 @@ export function sourceChunks(sample: RunSample, byId: Map<number, RunChunk>): Ru
  * Writes the run's files into `workDir/workspace` (emptied first), leaves out the files named in `leaveOut`, and
  * indexes them with the product's engine into `workDir/store`. The caller closes the engine.
  */
+/** Logs "<what> i/n" each time another tenth of n is done (and at n), for passes that run for many minutes. */
+export function tenthsLogger(total: number, what: string, log: (message: string) => void): (done: number) => void {
+  let lastTenth = 0;
+  return (done) => {
+    const tenth = total > 0 ? Math.floor((10 * done) / total) : 10;
+    if (tenth > lastTenth || done === total) {
+      lastTenth = tenth;
+      log(`${what} ${done}/${total}`);
+    }
+  };
+}
+
 export async function indexRunWorkspace(options: {
   bundleDir: string;
   workDir: string;
@@ -94,7 +106,16 @@ export async function indexRunWorkspace(options: {
   try {
     options.log(`indexing ${files} files rebuilt from ${options.chunks.length} run chunks` +
       (leaveOut.size > 0 ? ` (${leaveOut.size} held-out files left out)` : ''));
-    await engine.index();
+    const started = Date.now();
+    let tick: ((done: number) => void) | null = null;
+    const summary = await engine.index({
+      onProgress: (p) => {
+        if (p.filesTotal === 0) return;
+        tick ??= tenthsLogger(p.filesTotal, 'indexed files', options.log);
+        tick(p.filesDone);
+      },
+    });
+    options.log(`indexed ${summary.chunksCompressed + summary.chunksReused} chunks in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   } catch (err) {
     await engine.close();
     throw err;
