@@ -11,6 +11,7 @@
  */
 import { basename, join } from 'node:path';
 import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import * as lancedb from '@lancedb/lancedb';
 import { defaultEvalDataDir, loadJsonlSet } from '../extension/engine/eval/eval-sets';
 import { loadBundle } from '../extension/engine/model/load-bundle';
@@ -68,7 +69,7 @@ async function main(): Promise<void> {
   }
   const p = (xs: number[], q: number) => Number(percentile(xs, q).toFixed(2));
   const result = {
-    date: new Date().toISOString(), bundle: bundle.manifest.version, stores: [...corpora], rows: matrix.size, dim, k,
+    date: new Date().toISOString(), machine: `${cpus()[0]?.model ?? '?'} x ${cpus().length} cores`, node: process.version, bundle: bundle.manifest.version, stores: [...corpora], rows: matrix.size, dim, k,
     questions: queries.length, loadMs: Math.round(loadMs),
     matrixMiB: { fp16: Number(((matrix.size * dim * 2) / 2 ** 20).toFixed(1)), int8: Number(((matrix.size * dim) / 2 ** 20).toFixed(1)) },
     fullScanMs: { p50: p(fullMs, 50), p90: p(fullMs, 90) },
