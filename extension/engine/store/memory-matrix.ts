@@ -6,7 +6,8 @@
  * are a quarter of the matrix.
  *
  * The scan reads an int8 copy of each row (one byte per value and a scale; 1.5 times the fp16 matrix's memory in all),
- * which is about four times faster than decoding fp16 in JavaScript, and keeps it exact: each row also stores the
+ * which JavaScript multiplies without the table lookup per value that fp16 needs (search 1.88 times faster on real
+ * indexes, docs/BENCHMARKS.md), and keeps it exact: each row also stores the
  * length of what int8 rounded away, which bounds how far its int8 cosine can be from the exact one. Only rows whose
  * bound reaches the k-th best lower bound can be in the top k, and those are scored again from the fp16 bits, so the
  * result is the exact flat cosine's, scores and order included.
@@ -64,6 +65,8 @@ export class MemoryMatrix {
   private dead = 0;
   /** Rows the last nearest() scored again from the fp16 bits (what bench/matrix-scan.ts reports). */
   lastRescored = 0;
+  /** append()'s decoded row, reused. */
+  private readonly decoded: Float32Array;
   private readonly rowsById = new Map<string, number>();
   private readonly rowsByPath = new Map<string, number[]>();
 
@@ -76,6 +79,7 @@ export class MemoryMatrix {
     this.scales = new Float32Array(capacity);
     this.errorLengths = new Float32Array(capacity);
     this.alive = new Uint8Array(capacity);
+    this.decoded = new Float32Array(dim);
   }
 
   /** Live rows. */
@@ -88,7 +92,7 @@ export class MemoryMatrix {
     const r = this.rows++;
     const base = r * this.dim;
     this.data.set(row.bits.subarray(row.offset, row.offset + this.dim), base);
-    const values = new Float32Array(this.dim);
+    const values = this.decoded;
     let sum = 0;
     for (let i = 0; i < this.dim; i++) {
       const v = HALF_TO_FLOAT[this.data[base + i]];
