@@ -93,6 +93,12 @@ describe('search matrix', () => {
       }
     }
     assert.deepEqual(m.nearest(queries(rows, 3)[1], 0), []);
+    // Whatever k a caller passes, the scan ends (a hostile worker message once made it loop on NaN).
+    const q1 = queries(rows, 3)[1];
+    for (const k of [Number.NaN, -5]) assert.deepEqual(m.nearest(q1, k), [], `k ${k}`);
+    assert.deepEqual(m.nearest(q1, 2.5), plainNearest(rows, q1, 2));
+    assert.deepEqual(m.nearest(q1, 1e9), plainNearest(rows, q1, rows.length));
+    assert.deepEqual(m.nearest(q1, Infinity), plainNearest(rows, q1, rows.length));
     // The bound prunes (only some rows are scored again) and is needed (more than k are: int8 alone cannot decide).
     m.nearest(queries(rows, 3)[0], 20);
     assert.ok(m.lastRescored > 20 && m.lastRescored < rows.length, `rows scored again: ${m.lastRescored}`);

@@ -132,10 +132,12 @@ export class MemoryMatrix {
     for (let i = 0; i < this.dim; i++) qq += query[i] * query[i];
     const q = Float32Array.from(query);
     const queryInverse = qq > 0 ? 1 / Math.sqrt(qq) : 0;
-    if (k <= 0 || this.size === 0) return [];
-    const candidates = this.size <= k ? this.liveRows() : this.candidateRows(q, queryInverse, k);
+    // Any k a caller passes (NaN, 1.5, 1e9) ends: a whole number of rows, none when it is not a positive number.
+    const want = Math.floor(k);
+    if (!(want > 0) || this.size === 0) return [];
+    const candidates = this.size <= want ? this.liveRows() : this.candidateRows(q, queryInverse, want);
     this.lastRescored = candidates.length;
-    return this.exactTop(candidates, q, queryInverse, k);
+    return this.exactTop(candidates, q, queryInverse, want);
   }
 
   /** The same result from the fp16 bits of every row, without the int8 scan: the baseline `bench/matrix-scan.ts` times. */
@@ -143,8 +145,9 @@ export class MemoryMatrix {
     if (query.length !== this.dim) throw new Error(`memory sizes differ: ${query.length} vs ${this.dim}`);
     let qq = 0;
     for (let i = 0; i < this.dim; i++) qq += query[i] * query[i];
-    if (k <= 0) return [];
-    return this.exactTop(this.liveRows(), Float32Array.from(query), qq > 0 ? 1 / Math.sqrt(qq) : 0, k);
+    const want = Math.floor(k);
+    if (!(want > 0)) return [];
+    return this.exactTop(this.liveRows(), Float32Array.from(query), qq > 0 ? 1 / Math.sqrt(qq) : 0, want);
   }
 
   /**
