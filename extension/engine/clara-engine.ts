@@ -19,6 +19,20 @@ import { bytesOnDisk, MemoryStore } from './store/memory-store';
 import { acquireWriterLock } from './store/writer-lock';
 
 export const DEFAULT_TOP_K = 5;
+/** The most memories one question may retrieve: the clara.topK setting's maximum. */
+export const MAX_TOP_K = 50;
+
+/**
+ * `topK` as given, or a clear error when it is not a whole number from 1 to MAX_TOP_K. Checked where a value enters
+ * (the engine's options, each search and ask), so a NaN or 1e9 from a worker message is refused with a reply instead
+ * of reaching the scan.
+ */
+export function checkTopK(topK: unknown): number {
+  if (!(Number.isInteger(topK) && (topK as number) >= 1 && (topK as number) <= MAX_TOP_K)) {
+    throw new Error(`topK must be a whole number from 1 to ${MAX_TOP_K}, got ${typeof topK === 'string' ? JSON.stringify(topK) : String(topK)}`);
+  }
+  return topK as number;
+}
 
 /** What the engine reports besides its return values: progress and notable events for a log. */
 export interface EngineEvents {
@@ -87,9 +101,7 @@ function checkOptions(options: EngineOptions): void {
   if (o.executionProvider !== undefined && !['auto', 'cpu', 'cuda'].includes(o.executionProvider as string)) {
     throw new Error(`executionProvider must be 'auto', 'cpu' or 'cuda', got ${JSON.stringify(o.executionProvider)}`);
   }
-  if (o.topK !== undefined && !(Number.isInteger(o.topK) && (o.topK as number) > 0)) {
-    throw new Error(`topK must be a positive whole number, got ${JSON.stringify(o.topK)}`);
-  }
+  if (o.topK !== undefined) checkTopK(o.topK);
   if (o.maxFileSizeBytes !== undefined && !(typeof o.maxFileSizeBytes === 'number' && o.maxFileSizeBytes > 0 && Number.isFinite(o.maxFileSizeBytes))) {
     throw new Error(`maxFileSizeBytes must be a positive number of bytes, got ${JSON.stringify(o.maxFileSizeBytes)}`);
   }
@@ -214,17 +226,17 @@ class Engine implements ClaraEngine {
   async search(question: string, topK?: number): Promise<SearchHit[]> {
     // The same check as ask(): an empty question is refused clearly, control characters never reach the tokenizer.
     return retrieve(this.bundle, this.store, checkQuestion(question), {
-      topK: topK ?? this.topK,
+      topK: topK === undefined ? this.topK : checkTopK(topK),
       lexicalFusion: this.options.lexicalFusion ?? false,
     });
   }
 
-  ask(question: string, options: AskOptions = {}): Promise<AnswerResult> {
+  async ask(question: string, options: AskOptions = {}): Promise<AnswerResult> {
     // A reader per question: the chunks are read as they are now, redacted as indexing redacted them.
     const sources = new ChunkTextReader(this.root);
     return answerQuestion(this.bundle, this.store, question, {
       ...options,
-      topK: options.topK ?? this.topK,
+      topK: options.topK === undefined ? this.topK : checkTopK(options.topK),
       lexicalFusion: this.options.lexicalFusion ?? false,
       chunkText: (hit: SearchHit) => sources.read(hit),
       groundedDecoding: this.options.groundedAnswers !== false,

@@ -233,7 +233,8 @@ describe('indexer: incremental equals fresh', () => {
       [{ ...base, root: repo.abs('missing') }, /root .* cannot be read \(ENOENT\)/],
       [{ ...base, root: repo.abs('a.ts') }, /is not a folder/],
       [{ ...base, storeDir: 42 }, /storeDir must be an absolute path, got 42/],
-      [{ ...base, topK: 0 }, /topK must be a positive whole number/],
+      [{ ...base, topK: 0 }, /topK must be a whole number from 1 to 50/],
+      [{ ...base, topK: 51 }, /topK must be a whole number from 1 to 50/],
       [{ ...base, maxFileSizeBytes: -5 }, /maxFileSizeBytes must be a positive number/],
       [{ ...base, extraExcludes: 'dist/**' }, /extraExcludes must be a list/],
       [{ ...base, executionProvider: 'gpu' }, /executionProvider must be 'auto', 'cpu' or 'cuda'/],
@@ -243,6 +244,21 @@ describe('indexer: incremental equals fresh', () => {
       await assert.rejects(openEngineWithBundle(options as never, bundle), message);
     }
     assert.ok(!existsSync(path.join(t.dir, 'lance')), 'no store was created');
+  });
+
+  it('refuses a malformed topK on each search and ask with a message, and answers a valid one', async () => {
+    const repo = repoOf(MULTI_LANGUAGE_PROJECT);
+    const t = tempDir();
+    cleanups.push(t.dispose);
+    const engine = await openEngineWithBundle({ root: repo.root, storeDir: t.dir }, bundle);
+    cleanups.push(() => engine.close());
+    await engine.index();
+    for (const topK of [NaN, 0, -5, 2.5, 51, 1e9, Infinity, '3']) {
+      const message = /topK must be a whole number from 1 to 50/;
+      await assert.rejects(engine.search('where is the invoice total computed?', topK as number), message, String(topK));
+      await assert.rejects(engine.ask('where is the invoice total computed?', { topK: topK as number }), message, String(topK));
+    }
+    assert.equal((await engine.search('where is the invoice total computed?', 3)).length, 3);
   });
 
   it('rebuilds a store made by another model version instead of reading its memories', async () => {
