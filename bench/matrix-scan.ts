@@ -1,7 +1,8 @@
 /**
- * Search's memory scan on real indexes: the int8 scan with exact re-scoring (`MemoryMatrix.nearest`) against the
- * full fp16 scan it replaced (`nearestByFullScan`), on the same matrix, per question, in alternating order so both
- * see the same machine load. The matrix holds every row of the given stores (LanceDB folders that `clara eval
+ * Search's memory scan on real indexes: the int8 scan with exact re-scoring (`MemoryMatrix.nearest`), its dot
+ * products in WebAssembly SIMD (the product's) and in JavaScript (the fallback, and the scan before the kernel),
+ * against the full fp16 scan (`nearestByFullScan`), per question, in rotating order so that all three see the same
+ * machine load. The matrix holds every row of the given stores (LanceDB folders that `clara eval
  * --cache` or the extension built with the bundle); the questions are the evaluation sets' questions about those
  * corpora, encoded with the bundle's query reasoner. Every result pair is compared (ids, order and scores); a
  * difference is reported and fails the run.
@@ -32,11 +33,14 @@ async function main(): Promise<void> {
   const wanted = Number(args('questions')[0] ?? 200);
   const bundle = await loadBundle(bundleDir, { executionProvider: 'cpu' });
   const dim = bundle.manifest.mem_tokens * bundle.manifest.hidden;
-  const matrix = new MemoryMatrix(dim, 1024);
+  const matrix = new MemoryMatrix(dim, 1024, 'wasm-simd');
+  const jsMatrix = new MemoryMatrix(dim, 1024, 'js');
   const t0 = performance.now();
   for (const dir of stores) {
     const db = await lancedb.connect(join(dir, 'lance'));
-    await readMemoryMatrix(await db.openTable(CHUNKS_TABLE), dim, matrix);
+    const table = await db.openTable(CHUNKS_TABLE);
+    await readMemoryMatrix(table, dim, matrix);
+    await readMemoryMatrix(table, dim, jsMatrix);
     db.close();
   }
   const loadMs = performance.now() - t0;
@@ -49,33 +53,39 @@ async function main(): Promise<void> {
   for (const t of texts) queries.push(...(await bundle.query.encode([t])));
   await bundle.close();
 
-  const int8Ms: number[] = [];
-  const fullMs: number[] = [];
+  const scans = [
+    { name: 'int8 WebAssembly SIMD', run: (q: Float32Array) => matrix.nearest(q, k), ms: [] as number[] },
+    { name: 'int8 JavaScript', run: (q: Float32Array) => jsMatrix.nearest(q, k), ms: [] as number[] },
+    { name: 'full fp16', run: (q: Float32Array) => matrix.nearestByFullScan(q, k), ms: [] as number[] },
+  ];
   let differences = 0;
   const rescored: number[] = [];
   for (let i = 0; i < queries.length + 3; i++) {
     const q = queries[i % queries.length];
-    const time = (f: () => unknown) => { const s = performance.now(); const r = f(); return { r, ms: performance.now() - s }; };
-    const first = i % 2 === 0;
-    const a = first ? time(() => matrix.nearest(q, k)) : time(() => matrix.nearestByFullScan(q, k));
-    const b = first ? time(() => matrix.nearestByFullScan(q, k)) : time(() => matrix.nearest(q, k));
-    const [fast, full] = first ? [a, b] : [b, a];
-    if (JSON.stringify(fast.r) !== JSON.stringify(full.r)) differences++;
-    if (i < 3) continue; // warm-up
-    matrix.nearest(q, k);
-    rescored.push(matrix.lastRescored);
-    int8Ms.push(fast.ms);
-    fullMs.push(full.ms);
+    const results: string[] = [];
+    for (let j = 0; j < scans.length; j++) {
+      const scan = scans[(i + j) % scans.length];
+      const start = performance.now();
+      const r = scan.run(q);
+      if (i >= 3) scan.ms.push(performance.now() - start); // the first 3 warm up
+      results[(i + j) % scans.length] = JSON.stringify(r);
+    }
+    if (results.some((r) => r !== results[2])) differences++;
+    if (i >= 3) rescored.push(matrix.lastRescored);
   }
+  const [wasmMs, jsMs, fullMs] = scans.map((s) => s.ms);
   const p = (xs: number[], q: number) => Number(percentile(xs, q).toFixed(2));
   const result = {
     date: new Date().toISOString(), machine: `${cpus()[0]?.model ?? '?'} x ${cpus().length} cores`, node: process.version, bundle: bundle.manifest.version, stores: [...corpora], rows: matrix.size, dim, k,
     questions: queries.length, loadMs: Math.round(loadMs),
     matrixMiB: { fp16: Number(((matrix.size * dim * 2) / 2 ** 20).toFixed(1)), int8: Number(((matrix.size * dim) / 2 ** 20).toFixed(1)) },
+    kernel: matrix.kernel,
     fullScanMs: { p50: p(fullMs, 50), p90: p(fullMs, 90) },
-    int8ScanMs: { p50: p(int8Ms, 50), p90: p(int8Ms, 90) },
+    int8JsScanMs: { p50: p(jsMs, 50), p90: p(jsMs, 90) },
+    int8WasmScanMs: { p50: p(wasmMs, 50), p90: p(wasmMs, 90) },
     rowsRescored: { p50: percentile(rescored, 50), p90: percentile(rescored, 90), max: Math.max(...rescored) },
-    speedupP50: Number((percentile(fullMs, 50) / percentile(int8Ms, 50)).toFixed(2)),
+    speedupP50VsFull: Number((percentile(fullMs, 50) / percentile(wasmMs, 50)).toFixed(2)),
+    speedupP50VsJs: Number((percentile(jsMs, 50) / percentile(wasmMs, 50)).toFixed(2)),
     resultsDiffering: differences,
   };
   console.log(JSON.stringify(result, null, 2));

@@ -2,12 +2,14 @@
  * Search's in-memory matrix scans an int8 copy of the rows and scores again from the fp16 bits only the rows that can
  * be in the top k. The result must be the exact flat cosine's, scores and order included, whatever the data: checked
  * against the plain scan over the fp16 bits on rows made to be hard for the int8 bound (near-duplicates, ties, wide
- * and narrow value ranges), after removals and squeezes, for every k.
+ * and narrow value ranges, rows int8 holds exactly so that the query's int16 rounding alone decides), after removals
+ * and squeezes, for every k, with the dot products in WebAssembly SIMD and in JavaScript.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ScoredChunk, StoredChunk } from '../../extension/engine/engine-parts';
 import { float16Bits, float16Value } from '../../extension/engine/store/float16';
+import type { Int8DotsKind } from '../../extension/engine/store/int8-dots';
 import { MemoryMatrix } from '../../extension/engine/store/memory-matrix';
 
 const DIM = 96;
@@ -66,8 +68,9 @@ function plainNearest(rows: Row[], query: Float32Array, k: number): ScoredChunk[
   return scored.slice(0, k).map((s) => s.hit);
 }
 
-function matrixOf(rows: Row[]): MemoryMatrix {
-  const m = new MemoryMatrix(DIM, 16);
+function matrixOf(rows: Row[], kernel: Int8DotsKind): MemoryMatrix {
+  const m = new MemoryMatrix(DIM, 16, kernel);
+  assert.equal(m.kernel, kernel);
   for (const row of rows) m.append({ chunk: row.chunk, bits: row.bits, offset: 0, norm: 1 });
   return m;
 }
@@ -82,10 +85,36 @@ function queries(rows: Row[], seed: number): Float32Array[] {
   ];
 }
 
-describe('search matrix', () => {
+/**
+ * Rows whose values int8 holds exactly (whole numbers up to 127, the largest 127 in every row: no rounding error), all
+ * of one length and equal in their first value: each row's other values are the same numbers in another order. The
+ * query is one large value and many small ones, so its int16 codes round the part that orders the rows. Without the
+ * query's error in the bound, the scan drops rows of the top k.
+ */
+function exactRowsAndQuery(n: number, seed: number): { rows: Row[]; query: Float32Array } {
+  const next = random(seed);
+  const values = Array.from({ length: DIM - 1 }, () => Math.round((next() * 2 - 1) * 60));
+  const rows: Row[] = [];
+  for (let i = 0; i < n; i++) {
+    const order = [...values];
+    for (let j = order.length - 1; j > 0; j--) {
+      const t = Math.floor(next() * (j + 1));
+      [order[j], order[t]] = [order[t], order[j]];
+    }
+    rows.push({ chunk: chunk(i, `e${i % 5}.py`), bits: Uint16Array.from([127, ...order], float16Bits) });
+  }
+  const query = Float32Array.from({ length: DIM }, (_, j) => (j === 0 ? 3e4 : (next() * 2 - 1) * 2));
+  return { rows, query };
+}
+
+it('search matrix: the scan\'s dot products run in WebAssembly SIMD by default on this runtime', () => {
+  assert.equal(new MemoryMatrix(DIM).kernel, 'wasm-simd');
+});
+
+for (const kernel of ['wasm-simd', 'js'] as const) describe(`search matrix (dot products in ${kernel})`, () => {
   it('gives the exact flat cosine top k (scores and order) for every k', () => {
     const rows = makeRows(700, 11);
-    const m = matrixOf(rows);
+    const m = matrixOf(rows, kernel);
     for (const q of queries(rows, 3)) {
       for (const k of [1, 2, 5, 20, 40, 699, 700, 1000]) {
         assert.deepEqual(m.nearest(q, k), plainNearest(rows, q, k), `k ${k}`);
@@ -104,9 +133,15 @@ describe('search matrix', () => {
     assert.ok(m.lastRescored > 20 && m.lastRescored < rows.length, `rows scored again: ${m.lastRescored}`);
   });
 
+  it('stays exact when the query\'s int16 rounding alone separates the rows', () => {
+    const { rows, query } = exactRowsAndQuery(400, 41);
+    const m = matrixOf(rows, kernel);
+    for (const k of [1, 5, 20]) assert.deepEqual(m.nearest(query, k), plainNearest(rows, query, k), `k ${k}`);
+  });
+
   it('stays exact after paths are removed and the matrix is squeezed', () => {
     const rows = makeRows(3000, 29);
-    const m = matrixOf(rows);
+    const m = matrixOf(rows, kernel);
     const gone = new Set(['f1.py', 'f2.py', 'f4.py']); // a third of the rows: over 1,024 dead rows squeezes
     m.removePaths(gone);
     const live = rows.filter((r) => !gone.has(r.chunk.path));

@@ -5,15 +5,17 @@
  * index size, not by how many questions were asked. Rows of replaced paths are tombstoned and squeezed out once they
  * are a quarter of the matrix.
  *
- * The scan reads an int8 copy of each row (one byte per value and a scale; 1.5 times the fp16 matrix's memory in all),
- * which JavaScript multiplies without the table lookup per value that fp16 needs (search 1.88 times faster on real
- * indexes, docs/BENCHMARKS.md), and keeps it exact: each row also stores the
- * length of what int8 rounded away, which bounds how far its int8 cosine can be from the exact one. Only rows whose
- * bound reaches the k-th best lower bound can be in the top k, and those are scored again from the fp16 bits, so the
- * result is the exact flat cosine's, scores and order included.
+ * The scan reads an int8 copy of each row (one byte per value and a scale; 1.5 times the fp16 matrix's memory in all)
+ * and the query as int16 codes, and takes their integer dot products with a WebAssembly SIMD kernel (int8-dots.ts;
+ * docs/BENCHMARKS.md has its speed against the fp16 scan and the same int8 scan in JavaScript). It keeps the result
+ * exact: each row also stores the length of what int8 rounded away, and the query the length of what int16 rounded
+ * away, which together bound how far a row's int8 cosine can be from the exact one. Only rows whose bound reaches the
+ * k-th best lower bound can be in the top k, and those are scored again from the fp16 bits, so the result is the exact
+ * flat cosine's, scores and order included.
  */
 import type { ScoredChunk, StoredChunk } from '../engine-parts';
 import { float16Value } from './float16';
+import { createInt8Dots, type Int8Dots, type Int8DotsKind, queryCodeLimit } from './int8-dots';
 
 /** float16 bits → float32 value, for every bit pattern (256 KiB, built once). */
 const HALF_TO_FLOAT = (() => {
@@ -34,32 +36,38 @@ export interface MatrixRow {
 /** Added to every int8 error bound: covers the rounding of the float32 scale, bound and double sums (~1e-13). */
 const BOUND_SLACK = 1e-6;
 
-/** Quantises a row of decoded values to int8 with one scale; returns the scale and the length of the rounding error. */
-function quantiseRow(values: Float32Array, codes: Int8Array, at: number): { scale: number; errorLength: number } {
+/**
+ * Quantises `values` to codes of at most `limit` in magnitude with one scale, written from `at` of `codes`; returns
+ * the scale, the length of the rounding error and the length of the codes.
+ */
+function quantise(values: Float32Array, codes: Int8Array | Int16Array, at: number, limit: number): { scale: number; errorLength: number; codeLength: number } {
   let maxAbs = 0;
   for (let i = 0; i < values.length; i++) maxAbs = Math.max(maxAbs, Math.abs(values[i]));
-  const scale = Math.fround(maxAbs / 127);
+  const scale = Math.fround(maxAbs / limit);
   let err = 0;
+  let squares = 0;
   for (let i = 0; i < values.length; i++) {
-    const code = scale > 0 ? Math.max(-127, Math.min(127, Math.round(values[i] / scale))) : 0;
+    const code = scale > 0 ? Math.max(-limit, Math.min(limit, Math.round(values[i] / scale))) : 0;
     codes[at + i] = code;
+    squares += code * code;
     const e = values[i] - scale * code;
     err += e * e;
   }
-  return { scale, errorLength: Math.sqrt(err) };
+  return { scale, errorLength: Math.sqrt(err), codeLength: Math.sqrt(squares) };
 }
 
 export class MemoryMatrix {
   private data: Uint16Array;
-  /** The int8 copy the scan reads: row r at r * dim, value ≈ code * scales[r]. */
-  private codes: Int8Array;
+  /** The int8 copy the scan reads (row r from r * stride, value ≈ code * scales[r]) and its dot-product kernel. */
+  private readonly dots: Int8Dots;
   private chunks: StoredChunk[] = [];
   /** Per row: stored norm, and 1 / |decoded fp16 vector| (0 for a zero vector or a dead row). */
   private norms: Float32Array;
   private inverseLengths: Float32Array;
-  /** Per row: the int8 scale, and |decoded − int8| rounded up (so that it bounds the scan's error). */
+  /** Per row: the int8 scale, |decoded − int8| and |codes|, both rounded up (so that they bound the scan's error). */
   private scales: Float32Array;
   private errorLengths: Float32Array;
+  private codeLengths: Float32Array;
   private alive: Uint8Array;
   private rows = 0;
   private dead = 0;
@@ -70,16 +78,23 @@ export class MemoryMatrix {
   private readonly rowsById = new Map<string, number>();
   private readonly rowsByPath = new Map<string, number[]>();
 
-  constructor(readonly dim: number, capacity = 1024) {
+  /** `kernel` chooses the scan's dot products (int8-dots.ts; default: WebAssembly SIMD where available). */
+  constructor(readonly dim: number, capacity = 1024, kernel?: Int8DotsKind) {
     capacity = Math.max(16, capacity);
     this.data = new Uint16Array(capacity * dim);
-    this.codes = new Int8Array(capacity * dim);
+    this.dots = createInt8Dots(dim, capacity, kernel);
     this.norms = new Float32Array(capacity);
     this.inverseLengths = new Float32Array(capacity);
     this.scales = new Float32Array(capacity);
     this.errorLengths = new Float32Array(capacity);
+    this.codeLengths = new Float32Array(capacity);
     this.alive = new Uint8Array(capacity);
     this.decoded = new Float32Array(dim);
+  }
+
+  /** Which kernel the scan's dot products run in. */
+  get kernel(): Int8DotsKind {
+    return this.dots.kind;
   }
 
   /** Live rows. */
@@ -100,9 +115,13 @@ export class MemoryMatrix {
       sum += v * v;
     }
     this.inverseLengths[r] = sum > 0 ? 1 / Math.sqrt(sum) : 0;
-    const { scale, errorLength } = quantiseRow(values, this.codes, base);
+    const codes = this.dots.codes;
+    const at = r * this.dots.stride;
+    const { scale, errorLength, codeLength } = quantise(values, codes, at, 127);
+    codes.fill(0, at + this.dim, at + this.dots.stride);
     this.scales[r] = scale;
     this.errorLengths[r] = errorLength * (1 + 1e-6);
+    this.codeLengths[r] = codeLength * (1 + 1e-6);
     this.norms[r] = row.norm;
     this.alive[r] = 1;
     this.chunks[r] = row.chunk;
@@ -135,7 +154,8 @@ export class MemoryMatrix {
     // Any k a caller passes (NaN, 1.5, 1e9) ends: a whole number of rows, none when it is not a positive number.
     const want = Math.floor(k);
     if (!(want > 0) || this.size === 0) return [];
-    const candidates = this.size <= want ? this.liveRows() : this.candidateRows(q, queryInverse, want);
+    // A query with a non-finite value has no int8 bound: every row is scored exactly, as the full scan would.
+    const candidates = this.size <= want || !Number.isFinite(qq) ? this.liveRows() : this.candidateRows(q, queryInverse, want);
     this.lastRescored = candidates.length;
     return this.exactTop(candidates, q, queryInverse, want);
   }
@@ -151,39 +171,34 @@ export class MemoryMatrix {
   }
 
   /**
-   * The rows that can be among the k best: the int8 scan's score of row r is within errorLength[r] /
-   * |row| of its exact cosine (Cauchy–Schwarz with the unit query), so a row whose upper bound is under the k-th best
-   * lower bound cannot be in the top k. Rows in ascending order, so that ties keep the exact scan's order.
+   * The rows that can be among the k best. With the row x = s·ĉ + ε (int8 codes ĉ, |ε| = errorLength) and the query
+   * q = t·q̂ + e (int16 codes q̂, |e| = queryError), q·x = s·t·(q̂·ĉ) + s·(e·ĉ) + q·ε, so by Cauchy–Schwarz the scan's
+   * score s·t·(q̂·ĉ) / (|q|·|x|) is within (s·queryError·|ĉ| + |q|·errorLength) / (|q|·|x|) of the exact cosine. A row
+   * whose upper bound is under the k-th best lower bound cannot be in the top k. Rows in ascending order, so that ties
+   * keep the exact scan's order.
    */
   private candidateRows(q: Float32Array, queryInverse: number, k: number): Int32Array {
-    const { codes, dim, alive, inverseLengths, scales, errorLengths, rows } = this;
+    const { dots, alive, inverseLengths, scales, errorLengths, codeLengths, rows } = this;
+    dots.query.fill(0);
+    const query = quantise(q, dots.query, 0, queryCodeLimit(dots.stride));
+    const queryError = query.errorLength * (1 + 1e-6);
+    const products = dots.dots(rows);
     const approx = new Float64Array(rows);
+    const bounds = new Float64Array(rows);
     const lowest = new LowerBoundHeap(k);
-    const dim4 = dim - (dim % 4);
     for (let r = 0; r < rows; r++) {
       if (alive[r] === 0) continue;
-      const base = r * dim;
-      let a = 0;
-      let b = 0;
-      let c = 0;
-      let d = 0;
-      // Four sums and one index per step: V8 keeps them in registers (measured 1.2x faster than `i + 3 < dim`).
-      for (let i = 0; i < dim4; i += 4) {
-        const x = base + i;
-        a += q[i] * codes[x];
-        b += q[i + 1] * codes[x + 1];
-        c += q[i + 2] * codes[x + 2];
-        d += q[i + 3] * codes[x + 3];
-      }
-      for (let i = dim4; i < dim; i++) a += q[i] * codes[base + i];
-      const score = (a + b + c + d) * scales[r] * queryInverse * inverseLengths[r];
+      const rowScale = scales[r] * queryInverse * inverseLengths[r];
+      const score = products[r] * query.scale * rowScale;
+      const bound = errorLengths[r] * inverseLengths[r] + queryError * codeLengths[r] * rowScale + BOUND_SLACK;
       approx[r] = score;
-      lowest.offer(score - errorLengths[r] * inverseLengths[r] - BOUND_SLACK);
+      bounds[r] = bound;
+      lowest.offer(score - bound);
     }
     const floor = lowest.kth();
     const out: number[] = [];
     for (let r = 0; r < rows; r++) {
-      if (alive[r] !== 0 && approx[r] + errorLengths[r] * inverseLengths[r] + BOUND_SLACK >= floor) out.push(r);
+      if (alive[r] !== 0 && approx[r] + bounds[r] >= floor) out.push(r);
     }
     return Int32Array.from(out);
   }
@@ -235,10 +250,8 @@ export class MemoryMatrix {
     const data = new Uint16Array(capacity * this.dim);
     data.set(this.data.subarray(0, Math.min(this.rows, capacity) * this.dim));
     this.data = data;
-    const codes = new Int8Array(capacity * this.dim);
-    codes.set(this.codes.subarray(0, Math.min(this.rows, capacity) * this.dim));
-    this.codes = codes;
-    for (const name of ['norms', 'inverseLengths', 'scales', 'errorLengths'] as const) {
+    this.dots.resize(capacity);
+    for (const name of ['norms', 'inverseLengths', 'scales', 'errorLengths', 'codeLengths'] as const) {
       const next = new Float32Array(capacity);
       next.set(this[name].subarray(0, Math.min(this.rows, capacity)));
       this[name] = next;
@@ -257,11 +270,13 @@ export class MemoryMatrix {
       if (this.alive[r] === 0) continue;
       if (w !== r) {
         this.data.copyWithin(w * this.dim, r * this.dim, (r + 1) * this.dim);
-        this.codes.copyWithin(w * this.dim, r * this.dim, (r + 1) * this.dim);
+        const stride = this.dots.stride;
+        this.dots.codes.copyWithin(w * stride, r * stride, (r + 1) * stride);
         this.norms[w] = this.norms[r];
         this.inverseLengths[w] = this.inverseLengths[r];
         this.scales[w] = this.scales[r];
         this.errorLengths[w] = this.errorLengths[r];
+        this.codeLengths[w] = this.codeLengths[r];
         this.alive[w] = 1;
         this.chunks[w] = this.chunks[r];
       }
