@@ -19,6 +19,7 @@ function main(): void {
     finishedAt: runs.map((r) => r.finishedAt).sort().reverse()[0],
     corpora: runs.flatMap((r) => r.corpora),
     results: runs.flatMap((r) => r.results),
+    ...(runs[0].memoryWeight === undefined ? {} : { memoryWeight: runs[0].memoryWeight }),
   };
   const commands = runs.map((r) => r.command).join('` ; `');
   writeFileSync(outFile, renderMarkdown(merged, summarise(merged.results), commands));

@@ -9,6 +9,12 @@
  *
  *   npm run calibrate -- --bundle models/clara-code-tiny --run-dir models/training/runs/tiny [--limit 800] [--skip-fusion] [--write]
  *
+ * --fusion-from-eval RESULTS instead takes the fusion weights from the real questions of a `clara eval --fusion-grid`
+ * run of this bundle (its results.json, e.g. on the development kit: docs/EVALUATION.md), by the same rule (best mean
+ * MRR, here file-level), and measures nothing else; abstention is then re-measured with --skip-fusion and --run-dir.
+ *
+ *   npm run calibrate -- --bundle models/clara-code-tiny --fusion-from-eval DEVKIT_RUN/results.json [--write]
+ *
  * The manifest is not covered by the bundle's sha256 list and the model version does not change, so existing
  * indexes stay valid; only the order of fused results and when answering abstains follow the new values.
  */
@@ -17,6 +23,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { calibrateAbstention } from '../extension/engine/eval/abstain-calibration';
 import { calibrateFusion, type FusionCalibration } from '../extension/engine/eval/fusion-calibration';
+import { chooseFromGrids } from '../extension/engine/eval/fusion-grid';
+import type { EvalRun } from '../extension/engine/eval/run-eval';
 
 function flag(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -26,8 +34,14 @@ function flag(name: string): string | undefined {
 async function main(): Promise<void> {
   const bundleDir = flag('bundle');
   const runDir = flag('run-dir');
+  const fromEval = flag('fusion-from-eval');
+  if (bundleDir && fromEval) {
+    fusionFromEval(bundleDir, fromEval, process.argv.includes('--write'));
+    return;
+  }
   if (!bundleDir || !runDir) {
-    throw new Error('usage: --bundle <bundle folder> --run-dir <training run folder> [--limit N] [--skip-fusion] [--write]');
+    throw new Error('usage: --bundle <bundle folder> (--run-dir <training run folder> [--limit N] [--skip-fusion] | ' +
+      '--fusion-from-eval <results.json of clara eval --fusion-grid>) [--write]');
   }
   const limit = flag('limit') ? Number(flag('limit')) : undefined;
   const write = process.argv.includes('--write');
@@ -73,6 +87,39 @@ function writeFusion(bundleDir: string, result: FusionCalibration): void {
   };
   writeFileSync(file, JSON.stringify(manifest, null, 2) + '\n');
   console.log(`wrote retrieval.fusion to ${file}`);
+}
+
+/** Fusion weights from the per-question grids of a `clara eval --fusion-grid` run of this very bundle. */
+function fusionFromEval(bundleDir: string, resultsFile: string, write: boolean): void {
+  const file = path.join(bundleDir, 'manifest.json');
+  const manifest = JSON.parse(readFileSync(file, 'utf8'));
+  const run = JSON.parse(readFileSync(resultsFile, 'utf8')) as EvalRun & { command?: string };
+  const versions = [...new Set(run.corpora.map((c) => c.state.model.version))];
+  if (versions.length !== 1 || versions[0] !== manifest.version) {
+    throw new Error(`${resultsFile} ranked with ${versions.join(', ') || 'no bundle'}, not this bundle's ${manifest.version}`);
+  }
+  const grids = run.results.flatMap((r) => (r.fusionGrid ? [r.fusionGrid] : []));
+  const choice = chooseFromGrids(grids);
+  const sets = [...new Set(run.results.filter((r) => r.fusionGrid).map((r) => r.set))];
+  console.log(`${choice.questions} questions of ${sets.join(', ')} (${resultsFile})`);
+  console.log('| memory weight (lexical 1) | file MRR | file Recall@5 |\n|---:|---:|---:|');
+  for (const s of choice.scores) console.log(`| ${s.memoryWeight} | ${s.mrr.toFixed(4)} | ${s.recallAt5.toFixed(4)} |`);
+  console.log(`chosen: memory weight ${choice.memoryWeight} (the manifest has ${JSON.stringify(manifest.retrieval.fusion ?? 'none')})`);
+  if (!write) return;
+  manifest.retrieval.fusion = { memory_weight: choice.memoryWeight, lexical_weight: 1 };
+  manifest.retrieval.fusion_calibration = {
+    method: 'weighted reciprocal-rank fusion (k 60) of the product\'s own candidate lists (clara eval --fusion-grid: pools of 200, the fused list cut ' +
+      `at 50 chunks) scored by file-level MRR on the real questions of ${sets.join(', ')}, never the evaluation sets; the memory weight with the ` +
+      'best mean MRR (lexical weight 1)',
+    date: new Date().toISOString(),
+    questions: choice.questions,
+    source: run.command ?? resultsFile,
+    by_memory_weight: choice.scores.map((s) => ({
+      memory_weight: s.memoryWeight, mrr: Number(s.mrr.toFixed(4)), recall_at_5: Number(s.recallAt5.toFixed(4)),
+    })),
+  };
+  writeFileSync(file, JSON.stringify(manifest, null, 2) + '\n');
+  console.log(`wrote retrieval.fusion to ${file}; re-measure abstention with --run-dir RUN --skip-fusion --write`);
 }
 
 async function abstention(bundleDir: string, runDir: string, limit: number | undefined, write: boolean): Promise<void> {

@@ -10,6 +10,7 @@ import { after, describe, it } from 'node:test';
 import {
   calibrateFusion, chooseWeight, MEMORY_WEIGHT_GRID,
 } from '../../extension/engine/eval/fusion-calibration';
+import { chooseFromGrids, FUSION_GRID_WEIGHTS } from '../../extension/engine/eval/fusion-grid';
 import { materialiseRunFiles, runFilePaths, type RunChunk, type RunSample } from '../../extension/engine/eval/training-run-files';
 import { bundleUnderTest } from '../bundle/bundle-under-test';
 
@@ -55,6 +56,17 @@ describe('fusion calibration', () => {
     assert.equal(chooseWeight([s(0, 0.5), s(0.5, 0.7), s(1, 0.6)]), 0.5);
     assert.equal(chooseWeight([s(0, 0.7), s(0.5, 0.7), s(3, 0.7)]), 0.5);
     assert.equal(chooseWeight([s(0, 0.7), s(Infinity, 0.7)]), 0);
+  });
+
+  it('chooses from eval runs\' per-question grids by the mean MRR over the questions', () => {
+    const grid = (best: number) => FUSION_GRID_WEIGHTS.map((w) => ({ memoryWeight: w, mrr: w === best ? 1 : 0.5, 'recall@5': w === best ? 1 : 0 }));
+    const choice = chooseFromGrids([grid(0.3), grid(0.3), grid(2)]);
+    assert.equal(choice.questions, 3);
+    assert.equal(choice.memoryWeight, 0.3);
+    const at = (w: number) => choice.scores.find((s) => s.memoryWeight === w)!;
+    assert.ok(Math.abs(at(0.3).mrr - (1 + 1 + 0.5) / 3) < 1e-12 && Math.abs(at(0.3).recallAt5 - 2 / 3) < 1e-12);
+    assert.throws(() => chooseFromGrids([]), /no question has a fusion grid/);
+    assert.throws(() => chooseFromGrids([grid(1).slice(1)]), /has no memory weight 0/);
   });
 
   it('scores every weight of the grid on the run\'s held-out questions through the real index', async () => {

@@ -6,10 +6,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scratchDir } from '../fixtures/fixture-repo';
 import { writeEvalRun } from '../../extension/engine/eval/eval-report';
+import { FUSION_GRID_WEIGHTS } from '../../extension/engine/eval/fusion-grid';
 import { runEval } from '../../extension/engine/eval/run-eval';
 import { bundleUnderTest } from '../bundle/bundle-under-test';
 
@@ -83,8 +84,11 @@ test('runEval indexes with the product, scores every system and writes score.py-
   const logs: string[] = [];
   const run = await runEval({
     dataDir: kit, cacheDir: cache, bundleDir: bundleUnderTest(), executionProvider: 'cpu',
-    sets: ['sweqa', 'swebench_lite_loc', 'cosqa'], answers: true, lexicalFusion: true, log: (m) => logs.push(m),
+    sets: ['sweqa', 'swebench_lite_loc', 'cosqa'], answers: true, lexicalFusion: true, fusionGrid: true, log: (m) => logs.push(m),
   });
+  const manifest = JSON.parse(readFileSync(join(bundleUnderTest(), 'manifest.json'), 'utf8'));
+  const bundleWeight: number = manifest.retrieval.fusion?.lexical_weight === 1 ? manifest.retrieval.fusion.memory_weight
+    : manifest.retrieval.fusion ? Number.NaN : 1; // no fusion in the manifest: equal weights
   assert.equal(run.results.length, 6);
   assert.deepEqual(run.corpora.map((c) => c.corpus), ['toy', 'cosqa']);
   assert.equal(run.corpora[0].state.files, 3);
@@ -94,6 +98,15 @@ test('runEval indexes with the product, scores every system and writes score.py-
     for (const sys of ['memory', 'lexical', 'fused', 'bm25'] as const) {
       const m = r.retrieval[sys]!.metrics;
       assert.ok(m.mrr >= 0 && m.mrr <= 1 && m['recall@10'] >= 0 && m['recall@10'] <= 1, `${r.id} ${sys}`);
+    }
+    // The fusion grid ranks each question at every weight from the same two lists: at the bundle's own weight it is
+    // the fused row.
+    assert.deepEqual(r.fusionGrid!.map((p) => p.memoryWeight), FUSION_GRID_WEIGHTS, r.id);
+    const own = r.fusionGrid!.find((p) => p.memoryWeight === bundleWeight);
+    if (!Number.isNaN(bundleWeight)) {
+      assert.ok(own, `${r.id}: the grid has the bundle's weight ${bundleWeight}`);
+      assert.equal(own.mrr, r.retrieval.fused!.metrics.mrr, `${r.id}: grid at the bundle's weight = fused, MRR`);
+      assert.equal(own['recall@5'], r.retrieval.fused!.metrics['recall@5'], `${r.id}: grid at the bundle's weight = fused, R@5`);
     }
     if (r.set === 'cosqa') {
       assert.deepEqual(Object.keys(r.answers), []);
@@ -123,6 +136,27 @@ test('runEval indexes with the product, scores every system and writes score.py-
   assert.match(md, /BM25 baseline \(MiniSearch\)/);
   assert.match(md, /reference point, not an answer: the question itself/);
   assert.equal(JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')).results.length, 6);
+  assert.match(md, /Fused ranking by memory weight/);
+
+  // The fusion weights can be calibrated from such a run's real questions: on a copy of the bundle, written to its
+  // manifest with the grid it chose from; a run of another bundle is refused.
+  const copy = join(scratchDir('clara-calibrated-'), 'bundle');
+  cpSync(bundleUnderTest(), copy, { recursive: true });
+  const calibrate = (bundle: string) => execFileSync(process.execPath,
+    ['--import', 'tsx', 'models/calibrate-bundle.ts', '--bundle', bundle, '--fusion-from-eval', join(out, 'results.json'), '--write'],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const printed = calibrate(copy);
+  assert.match(printed, /6 questions of sweqa, swebench_lite_loc, cosqa/);
+  const written = JSON.parse(readFileSync(join(copy, 'manifest.json'), 'utf8')).retrieval;
+  assert.equal(written.fusion.lexical_weight, 1);
+  assert.ok(FUSION_GRID_WEIGHTS.includes(written.fusion.memory_weight));
+  assert.equal(written.fusion_calibration.questions, 6);
+  assert.equal(written.fusion_calibration.by_memory_weight.length, FUSION_GRID_WEIGHTS.length);
+  assert.match(printed, new RegExp(`chosen: memory weight ${written.fusion.memory_weight} `));
+  const other = JSON.parse(readFileSync(join(copy, 'manifest.json'), 'utf8'));
+  other.version = 'another-version';
+  writeFileSync(join(copy, 'manifest.json'), JSON.stringify(other));
+  assert.throws(() => calibrate(copy), /ranked with .*, not this bundle's another-version/);
 
   if (!existsSync(SCORE_PY)) return;
   for (const sys of ['memory', 'lexical', 'fused', 'bm25'] as const) {

@@ -13,7 +13,7 @@ import type { CliCommand, CliIo } from '../cli-command';
 
 const EVAL_FLAGS: FlagSpec = {
   set: 'string', corpus: 'string', limit: 'string', bundle: 'string', provider: 'string', 'top-k': 'string',
-  'no-lexical': 'boolean', 'no-answers': 'boolean', 'no-grounding': 'boolean', exclude: 'string', out: 'string', data: 'string', cache: 'string', json: 'boolean',
+  'no-lexical': 'boolean', 'no-answers': 'boolean', 'no-grounding': 'boolean', 'fusion-grid': 'boolean', exclude: 'string', out: 'string', data: 'string', cache: 'string', json: 'boolean',
 };
 
 function listFlag(args: ParsedArgs, name: string): string[] | undefined {
@@ -48,6 +48,7 @@ async function runEvalCommand(args: ParsedArgs, io: CliIo): Promise<number> {
     topK: positiveIntFlag(args, 'top-k'),
     lexicalFusion: !args.flags.has('no-lexical'),
     grounding: !args.flags.has('no-grounding'),
+    fusionGrid: args.flags.has('fusion-grid'),
     excludes: listFlag(args, 'exclude'),
     log,
   });
@@ -62,7 +63,7 @@ export const evalCommand: CliCommand = {
   usage: 'eval [--set S,..] [--corpus ID,..] [--limit N]',
   summary: 'score the bundle on the eval kit (SWE-QA, SWE-bench Lite loc, CoSQA) beside BM25 and extractive baselines, ' +
     'or on the development kit (--data models/training/devkit --set changelog_loc); ' +
-    'also --out DIR --data DIR --cache DIR --exclude GLOB,.. --no-answers --no-grounding --no-lexical --bundle --provider --top-k --json',
+    'also --out DIR --data DIR --cache DIR --exclude GLOB,.. --no-answers --no-grounding --no-lexical --fusion-grid --bundle --provider --top-k --json',
   flags: EVAL_FLAGS,
   run: runEvalCommand,
 };

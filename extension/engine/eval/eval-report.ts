@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EvalSetName } from './eval-sets';
 import type { AnswerSystem, QuestionResult, RetrievalSystem } from './question-result';
+import { chooseFromGrids } from './fusion-grid';
 import type { CorpusRun, EvalRun } from './run-eval';
 import { aggregate, type ScopeSummary } from './scoring';
 
@@ -105,6 +106,22 @@ function perCorpusTable(bySystem: Record<string, Record<string, ScopeSummary>>):
   return lines;
 }
 
+/** With --fusion-grid: the fused ranking at each memory weight, and the one calibration would choose on these questions. */
+function fusionGridTable(results: QuestionResult[], manifestWeight: number | undefined): string[] {
+  const grids = results.flatMap((r) => (r.fusionGrid ? [r.fusionGrid] : []));
+  if (grids.length === 0) return [];
+  const choice = chooseFromGrids(grids);
+  const lines = ['Fused ranking by memory weight (lexical weight 1; the same two candidate lists per question; `--fusion-grid`):', '',
+    '| memory weight | MRR | R@5 | |', '|---:|---:|---:|---|'];
+  for (const s of choice.scores) {
+    const notes = [s.memoryWeight === choice.memoryWeight ? 'best MRR here' : '', s.memoryWeight === manifestWeight ? "the bundle's" : '']
+      .filter(Boolean).join(', ');
+    lines.push(`| ${s.memoryWeight} | ${fmt(s.mrr)} | ${fmt(s.recallAt5)} | ${notes} |`);
+  }
+  lines.push('', `n = ${choice.questions}`, '');
+  return lines;
+}
+
 function latencyLine(results: QuestionResult[]): string {
   const parts: string[] = [];
   for (const sys of RETRIEVAL_SYSTEMS.filter((x) => x !== 'locagent')) {
@@ -146,6 +163,7 @@ export function renderMarkdown(run: EvalRun, summary: EvalSummary, command: stri
       }
       if (slice === 'all') {
         out.push('Per corpus:', '', ...perCorpusTable(bySystem), '');
+        out.push(...fusionGridTable(rows, run.memoryWeight));
         out.push(`Search latency (in-process, per question): ${latencyLine(rows)}`, '');
         const errors = rows.filter((r) => r.error).length;
         if (errors) out.push(`**${errors} questions failed** (see results.json, field error).`, '');

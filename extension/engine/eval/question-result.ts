@@ -3,6 +3,7 @@
  * (collapsed to files for file-level metrics); answer systems produce text and citations.
  */
 import type { EvalQuestion, EvalSetName } from './eval-sets';
+import type { FusionGridPoint } from './fusion-grid';
 import {
   citationMetrics, exactMatch, rankedFiles, retrievalMetrics, spanHitAtK, tokenF1, type MetricRow, type Span,
 } from './scoring';
@@ -47,6 +48,8 @@ export interface QuestionResult {
   goldFiles: string[];
   retrieval: Partial<Record<RetrievalSystem, RetrievalOutcome>>;
   answers: Partial<Record<AnswerSystem, AnswerOutcome>>;
+  /** With --fusion-grid: the fused ranking's file-level MRR and Recall@5 at each memory weight of the grid. */
+  fusionGrid?: FusionGridPoint[];
   error?: string;
 }
 

@@ -13,6 +13,7 @@ import { Bm25Index } from './bm25-baseline';
 import { ChunkTextReader, type ChunkSpan } from '../chunking/chunk-text-reader';
 import { backtickSpans, blockSource, ungroundedSpans } from '../answer/grounded-spans';
 import { extractiveAnswer } from './chunk-text';
+import { fusionGrid } from './fusion-grid';
 import { materialiseCorpus } from './corpora';
 import { COSQA_CORPUS_ID, loadEvalSet, type EvalQuestion, type EvalSetName } from './eval-sets';
 import {
@@ -45,6 +46,8 @@ export interface EvalConfig {
   excludes?: string[];
   /** Grounded decoding in ask (EngineOptions.groundedAnswers; the product's default is on). */
   grounding?: boolean;
+  /** Also score the fused ranking at every memory weight of the calibration grid (fusion-grid.ts). */
+  fusionGrid?: boolean;
   log: (message: string) => void;
 }
 
@@ -64,6 +67,8 @@ export interface EvalRun {
   finishedAt: string;
   corpora: CorpusRun[];
   results: QuestionResult[];
+  /** The bundle's fusion memory weight (lexical weight 1), when its manifest has one. */
+  memoryWeight?: number;
 }
 
 /** Questions of the chosen sets, grouped by corpus, filtered and limited as configured. */
@@ -101,6 +106,7 @@ export async function runEval(config: EvalConfig): Promise<EvalRun> {
   if (byCorpus.size === 0) throw new Error('no questions selected (check --set, --corpus and --limit)');
   const corpora: CorpusRun[] = [];
   const results: QuestionResult[] = [];
+  let memoryWeight: number | undefined;
   for (const [corpus, questions] of byCorpus) {
     config.log(`[${corpus}] fetching corpus`);
     const root = await materialiseCorpus(config.dataDir, config.cacheDir, corpus);
@@ -112,6 +118,8 @@ export async function runEval(config: EvalConfig): Promise<EvalRun> {
       ...(config.excludes?.length ? { extraExcludes: config.excludes } : {}),
       ...(config.grounding === false ? { groundedAnswers: false } : {}),
     }, { onLog: (level, m) => config.log(`[${corpus}] ${level}: ${m}`) });
+    const fusion = engine.bundle.manifest.retrieval.fusion;
+    if (fusion?.lexical_weight === 1) memoryWeight = fusion.memory_weight;
     try {
       config.log(`[${corpus}] indexing ${root}`);
       let lastTenth = -1;
@@ -147,7 +155,7 @@ export async function runEval(config: EvalConfig): Promise<EvalRun> {
     }
   }
   const { log: _log, ...rest } = config;
-  return { config: rest, startedAt, finishedAt: new Date().toISOString(), corpora, results };
+  return { config: rest, startedAt, finishedAt: new Date().toISOString(), corpora, results, ...(memoryWeight === undefined ? {} : { memoryWeight }) };
 }
 
 interface QuestionContext {
@@ -172,6 +180,7 @@ async function runQuestion(q: EvalQuestion, ctx: QuestionContext): Promise<Quest
     const lex = await timed(() => store.lexical(q.question, SEARCH_K));
     retrieval.lexical = scoreRetrieval(q, spansOf(lex.value), lex.value[0]?.score ?? null, lex.ms);
     if (q.peerFiles) retrieval.locagent = scorePeerFiles(q, q.peerFiles);
+    if (ctx.config.fusionGrid) r.fusionGrid = await fusionGrid(bundle, store, q, SEARCH_K);
     const t0 = performance.now();
     const bm = ctx.bm25.query(q.question, SEARCH_K);
     retrieval.bm25 = scoreRetrieval(q, spansOf(bm), bm[0]?.score ?? null, performance.now() - t0);
