@@ -10,8 +10,9 @@
  *   npm run calibrate -- --bundle models/clara-code-tiny --run-dir models/training/runs/tiny [--limit 800] [--skip-fusion] [--write]
  *
  * --fusion-from-eval RESULTS instead takes the fusion weights from the real questions of a `clara eval --fusion-grid`
- * run of this bundle (its results.json, e.g. on the development kit: docs/EVALUATION.md), by the same rule (best mean
- * MRR, here file-level), and measures nothing else; abstention is then re-measured with --skip-fusion and --run-dir.
+ * run of this bundle on questions outside the evaluation sets (its results.json, e.g. on the development kit:
+ * docs/EVALUATION.md), by the same rule (best mean MRR, here file-level), and measures nothing else; abstention is then
+ * re-measured with --skip-fusion and --run-dir.
  *
  *   npm run calibrate -- --bundle models/clara-code-tiny --fusion-from-eval DEVKIT_RUN/results.json [--write]
  *
@@ -25,6 +26,10 @@ import { calibrateAbstention } from '../extension/engine/eval/abstain-calibratio
 import { calibrateFusion, type FusionCalibration } from '../extension/engine/eval/fusion-calibration';
 import { chooseFromGrids } from '../extension/engine/eval/fusion-grid';
 import type { EvalRun } from '../extension/engine/eval/run-eval';
+import type { EvalSetName } from '../extension/engine/eval/eval-sets';
+
+/** The sets the model card reports (../shared/eval): nothing is calibrated on them. */
+const EVALUATION_SETS: EvalSetName[] = ['sweqa', 'swebench_lite_loc', 'cosqa'];
 
 function flag(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -98,9 +103,13 @@ function fusionFromEval(bundleDir: string, resultsFile: string, write: boolean):
   if (versions.length !== 1 || versions[0] !== manifest.version) {
     throw new Error(`${resultsFile} ranked with ${versions.join(', ') || 'no bundle'}, not this bundle's ${manifest.version}`);
   }
-  const grids = run.results.flatMap((r) => (r.fusionGrid ? [r.fusionGrid] : []));
-  const choice = chooseFromGrids(grids);
-  const sets = [...new Set(run.results.filter((r) => r.fusionGrid).map((r) => r.set))];
+  const withGrid = run.results.filter((r) => r.fusionGrid);
+  const evaluation = [...new Set(withGrid.filter((r) => EVALUATION_SETS.includes(r.set)).map((r) => r.set))];
+  if (evaluation.length > 0) {
+    throw new Error(`${resultsFile} has questions of ${evaluation.join(', ')}: fusion weights are never chosen on the evaluation sets`);
+  }
+  const choice = chooseFromGrids(withGrid.map((r) => r.fusionGrid!));
+  const sets = [...new Set(withGrid.map((r) => r.set))];
   console.log(`${choice.questions} questions of ${sets.join(', ')} (${resultsFile})`);
   console.log('| memory weight (lexical 1) | file MRR | file Recall@5 |\n|---:|---:|---:|');
   for (const s of choice.scores) console.log(`| ${s.memoryWeight} | ${s.mrr.toFixed(4)} | ${s.recallAt5.toFixed(4)} |`);

@@ -63,6 +63,11 @@ mkdir -p "$2" && cp -r "${src}/toy" "$2/" && echo "$2/toy"
   writeFileSync(join(kit, 'sweqa.jsonl'), sweqa.map((r) => JSON.stringify(r)).join('\n') + '\n');
   writeFileSync(join(kit, 'swebench_lite_loc.jsonl'), JSON.stringify({ id: 'toy__toy-1', corpus: 'toy',
     question: 'split_url crashes on a URL without "://"', gold_files: ['urls.py'] }) + '\n');
+  // Development-kit style rows (a release note and the files it changed): what fusion may be calibrated on.
+  writeFileSync(join(kit, 'changelog_loc.jsonl'), [
+    { id: 'toy@2:1', corpus: 'toy', question: 'Fix: cookies with an empty value were dropped when merged', gold_files: ['cookies.py'] },
+    { id: 'toy@2:2', corpus: 'toy', question: 'Retries now wait longer after each failed attempt', gold_files: ['retry.py'] },
+  ].map((r) => JSON.stringify(r)).join('\n') + '\n');
   mkdirSync(join(kit, 'cosqa'));
   writeFileSync(join(kit, 'cosqa', 'code_idx_map.txt'), JSON.stringify({
     'def reverse_string(s):\n    return s[::-1]': 0,
@@ -138,25 +143,33 @@ test('runEval indexes with the product, scores every system and writes score.py-
   assert.equal(JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')).results.length, 6);
   assert.match(md, /Fused ranking by memory weight/);
 
-  // The fusion weights can be calibrated from such a run's real questions: on a copy of the bundle, written to its
-  // manifest with the grid it chose from; a run of another bundle is refused.
+  // Fusion weights can be calibrated from the real questions of a development-kit run (on a copy of the bundle,
+  // written to its manifest with the grid they were chosen from), never from the evaluation sets' questions, and never
+  // from another bundle's run.
+  const devRun = await runEval({
+    dataDir: kit, cacheDir: cache, bundleDir: bundleUnderTest(), executionProvider: 'cpu',
+    sets: ['changelog_loc'], answers: false, lexicalFusion: true, fusionGrid: true, log: () => {},
+  });
+  const devOut = scratchDir('clara-evalout-dev-');
+  writeEvalRun(devOut, devRun, 'clara eval (test, development kit)');
   const copy = join(scratchDir('clara-calibrated-'), 'bundle');
   cpSync(bundleUnderTest(), copy, { recursive: true });
-  const calibrate = (bundle: string) => execFileSync(process.execPath,
-    ['--import', 'tsx', 'models/calibrate-bundle.ts', '--bundle', bundle, '--fusion-from-eval', join(out, 'results.json'), '--write'],
+  const calibrate = (bundle: string, results: string) => execFileSync(process.execPath,
+    ['--import', 'tsx', 'models/calibrate-bundle.ts', '--bundle', bundle, '--fusion-from-eval', results, '--write'],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  const printed = calibrate(copy);
-  assert.match(printed, /6 questions of sweqa, swebench_lite_loc, cosqa/);
+  assert.throws(() => calibrate(copy, join(out, 'results.json')), /never chosen on the evaluation sets/);
+  const printed = calibrate(copy, join(devOut, 'results.json'));
+  assert.match(printed, /2 questions of changelog_loc/);
   const written = JSON.parse(readFileSync(join(copy, 'manifest.json'), 'utf8')).retrieval;
   assert.equal(written.fusion.lexical_weight, 1);
   assert.ok(FUSION_GRID_WEIGHTS.includes(written.fusion.memory_weight));
-  assert.equal(written.fusion_calibration.questions, 6);
+  assert.equal(written.fusion_calibration.questions, 2);
   assert.equal(written.fusion_calibration.by_memory_weight.length, FUSION_GRID_WEIGHTS.length);
   assert.match(printed, new RegExp(`chosen: memory weight ${written.fusion.memory_weight} `));
   const other = JSON.parse(readFileSync(join(copy, 'manifest.json'), 'utf8'));
   other.version = 'another-version';
   writeFileSync(join(copy, 'manifest.json'), JSON.stringify(other));
-  assert.throws(() => calibrate(copy), /ranked with .*, not this bundle's another-version/);
+  assert.throws(() => calibrate(copy, join(devOut, 'results.json')), /ranked with .*, not this bundle's another-version/);
 
   if (!existsSync(SCORE_PY)) return;
   for (const sys of ['memory', 'lexical', 'fused', 'bm25'] as const) {
