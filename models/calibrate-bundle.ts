@@ -78,7 +78,7 @@ function writeFusion(bundleDir: string, result: FusionCalibration): void {
   const manifest = JSON.parse(readFileSync(file, 'utf8'));
   manifest.retrieval.fusion = result.weights;
   manifest.retrieval.fusion_calibration = {
-    method: 'weighted reciprocal-rank fusion (k 60) of the product\'s own candidate lists at its default top-k (pools of 20) scored by chunk MRR on the training run\'s held-out ' +
+    method: 'weighted reciprocal-rank fusion (k 60) of the product\'s own candidate lists (pools of 200) scored by chunk MRR on the training run\'s held-out ' +
       'synthesized questions, indexed through the product; the memory weight with the best MRR (lexical weight 1)',
     date: new Date().toISOString(),
     questions: result.questions,
@@ -117,7 +117,7 @@ function fusionFromEval(bundleDir: string, resultsFile: string, write: boolean):
   if (!write) return;
   manifest.retrieval.fusion = { memory_weight: choice.memoryWeight, lexical_weight: 1 };
   manifest.retrieval.fusion_calibration = {
-    method: 'weighted reciprocal-rank fusion (k 60) of the product\'s own candidate lists (clara eval --fusion-grid: pools of 200, the fused list cut ' +
+    method: 'weighted reciprocal-rank fusion (k 60) of the product\'s own candidate lists (clara eval --fusion-grid: pools of 200, as every search, the fused list cut ' +
       `at 50 chunks) scored by file-level MRR on the real questions of ${sets.join(', ')}, never the evaluation sets; the memory weight with the ` +
       'best mean MRR (lexical weight 1)',
     date: new Date().toISOString(),

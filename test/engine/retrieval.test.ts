@@ -73,6 +73,29 @@ describe('retrieve', () => {
     for (const h of hits) assert.ok(Math.abs(h.memoryScore - flatCosine(q, store.memoryOf(h.chunkId))) < 1e-6);
   });
 
+  it('ranks any top k as the first k of the deepest search (the pools do not depend on k), over 160 chunks', async () => {
+    // Words shared across many chunks, so that both candidate lists run deep and a pool cut at 20 changes the fusion.
+    const verbs = ['parse', 'load', 'save', 'merge', 'split', 'format', 'check', 'build'];
+    const nouns = ['config', 'cookie', 'url', 'record', 'header', 'token', 'path', 'table', 'date', 'user'];
+    const docs = Array.from({ length: 160 }, (_, i) => {
+      const verb = verbs[i % verbs.length];
+      const noun = nouns[(i * 7) % nouns.length];
+      const other = nouns[(i * 3 + 1) % nouns.length];
+      return { path: `pkg/${noun}_${i}.py`, symbol: `${verb}_${noun}`,
+        code: `def ${verb}_${noun}(${other}, value=${i}):\n    "${verb} the ${noun} of a ${other}."\n    return ${other}.${noun}(value)` };
+    });
+    const big = await ExactMemoryReader.build(bundle, docs);
+    const questions = ['how is the config of a user parsed?', 'where is a cookie header merged into the table?',
+      'which function splits a url path?', 'format the date of a record', 'check the token of a user and save it'];
+    for (const q of questions) {
+      const deepest = (await retrieve(bundle, big, q, { topK: 50, lexicalFusion: true })).map((h) => h.chunkId);
+      for (const k of [1, 5, 10]) {
+        const top = (await retrieve(bundle, big, q, { topK: k, lexicalFusion: true })).map((h) => h.chunkId);
+        assert.deepEqual(top, deepest.slice(0, k), `${q} (top ${k})`);
+      }
+    }
+  });
+
   it('returns fewer hits than k when the store holds fewer memories', async () => {
     const hits = await retrieve(bundle, store, 'stack push', { topK: 50, lexicalFusion: false });
     assert.equal(hits.length, SAMPLE_DOCS.length);

@@ -2,11 +2,10 @@
  * Measures how much a bundle's memory ranking should count against the store's lexical ranking, on the training run's
  * own held-out questions (never on ../shared/eval): the run's chunks are written back to files at their original
  * lines, indexed by the product's indexer into a real store, and every held-out question is ranked by memory and by
- * the lexical index exactly as retrieve() ranks them for fusion (candidateLists at the default top-k); weighted
+ * the lexical index exactly as retrieve() ranks them for fusion (candidateLists: pools of FUSION_POOL); weighted
  * reciprocal-rank fusion of the two lists is then scored by MRR over the whole fused list for each memory weight on a
  * grid (lexical weight 1), and the weight with the best MRR is chosen. The result goes into the bundle's manifest (`retrieval.fusion`).
  */
-import { DEFAULT_TOP_K } from '../clara-engine';
 import type { FusionWeights } from '../model/bundle-manifest';
 import { reciprocalRankFusion } from '../retrieval/rank-fusion';
 import { candidateLists } from '../retrieval/retrieve';
@@ -74,8 +73,8 @@ export async function calibrateFusion(options: {
       tick(i + 1);
       const gold = sourceChunks(s, byId).map((c) => ({ path: fileOf(c), startLine: c.start_line, endLine: c.end_line }));
       if (gold.length === 0) continue;
-      // The very lists the product fuses at its default top-k: same question cut, same pools.
-      const { nearest, lexical } = await candidateLists(bundle, store, s.question, DEFAULT_TOP_K);
+      // The very lists the product fuses: same question cut, same pools.
+      const { nearest, lexical } = await candidateLists(bundle, store, s.question);
       for (const h of [...nearest, ...lexical]) spans.set(h.id, h);
       lists.push({ memory: nearest.map((m) => m.id), lexical: lexical.map((l) => l.id), gold });
     }

@@ -5,8 +5,8 @@
  * questions (the development kit, models/training/devkit) instead of the training run's synthesized ones, which
  * favour a query reasoner trained on questions of their own kind.
  *
- * Each question is ranked once, with the very candidate lists `retrieve()` fuses at the eval's depth; every weight
- * then fuses the same two lists, so the point at the manifest's weights is the eval's "fused" row.
+ * Each question is ranked once, with the very candidate lists `retrieve()` fuses; every weight then fuses the same two
+ * lists, so the point at the manifest's weights is the eval's "fused" row.
  */
 import type { MemoryReader, ModelBundle, ScoredChunk } from '../engine-parts';
 import { reciprocalRankFusion } from '../retrieval/rank-fusion';
@@ -26,7 +26,7 @@ export interface FusionGridPoint {
 
 /** One question's file-level MRR and Recall@5 of the fused ranking at each grid weight (lexical weight 1). */
 export async function fusionGrid(bundle: ModelBundle, store: MemoryReader, q: EvalQuestion, depth: number): Promise<FusionGridPoint[]> {
-  const { nearest, lexical } = await candidateLists(bundle, store, q.question, depth);
+  const { nearest, lexical } = await candidateLists(bundle, store, q.question);
   const byId = new Map<string, ScoredChunk>();
   for (const c of [...lexical, ...nearest]) byId.set(c.id, c);
   return FUSION_GRID_WEIGHTS.map((w) => {

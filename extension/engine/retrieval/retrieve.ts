@@ -10,14 +10,18 @@ import { flatCosine } from './cosine';
 import { cutQuestion, retrievalQuestion } from './question-cut';
 import { reciprocalRankFusion } from './rank-fusion';
 
-/** Candidates per list before fusion: enough depth for a lexical-only match to reach the top k. */
-function candidatePool(topK: number): number {
-  return Math.max(20, topK * 4);
-}
+/**
+ * Candidates per list before fusion: the same 200 for every top-k (up to MAX_TOP_K, 50), so that a search's top k is
+ * the first k of the ranking `clara eval` measures (top-k 50). A pool that grew with k (it was max(20, 4·k)) ranked
+ * differently: on 280 SWE-QA and SWE-bench Lite questions the product's top 5 at pools of 20 was the evaluated top 5 for
+ * only 44, and its file Recall@5 was 0.663 against 0.674 (MRR within the top 5, 0.659 against 0.684). Deeper pools
+ * cost Django's top-5 searches about 10 ms (p50 19 → 29–32 ms; docs/ARCHITECTURE.md).
+ */
+export const FUSION_POOL = 200;
 
 export interface CandidateLists {
   queryMemory: Float32Array;
-  /** Best first, `candidatePool(topK)` each. */
+  /** Best first, FUSION_POOL each (or fewer where the index has fewer). */
   nearest: ScoredChunk[];
   lexical: ScoredChunk[];
 }
@@ -26,11 +30,10 @@ export interface CandidateLists {
  * The two rankings fusion merges for a top-k search: the question cut to each side's budget (the query encoder's
  * window, a longer span for the lexical index), then both pools.
  */
-export async function candidateLists(bundle: ModelBundle, store: MemoryReader, question: string, topK: number): Promise<CandidateLists> {
+export async function candidateLists(bundle: ModelBundle, store: MemoryReader, question: string): Promise<CandidateLists> {
   const { forMemory, forLexical } = retrievalQuestion(bundle.tokenizer, question, bundle.manifest.query_max_tokens);
   const [queryMemory] = await bundle.query.encode([forMemory]);
-  const pool = candidatePool(topK);
-  const [nearest, lexical] = await Promise.all([store.nearest(queryMemory, pool), store.lexical(forLexical, pool)]);
+  const [nearest, lexical] = await Promise.all([store.nearest(queryMemory, FUSION_POOL), store.lexical(forLexical, FUSION_POOL)]);
   return { queryMemory, nearest, lexical };
 }
 
@@ -47,7 +50,7 @@ export async function retrieve(
     return nearest.slice(0, topK).map((c, i) => toHit(c, i + 1, c.score, c.score));
   }
 
-  const { queryMemory, nearest, lexical } = await candidateLists(bundle, store, question, topK);
+  const { queryMemory, nearest, lexical } = await candidateLists(bundle, store, question);
   const byId = new Map<string, ScoredChunk>();
   const memoryScore = new Map<string, number>();
   for (const c of nearest) { byId.set(c.id, c); memoryScore.set(c.id, c.score); }
