@@ -79,6 +79,13 @@ class TokenSketch(nn.Module):
     def set_idf(self, idf: torch.Tensor) -> None:
         self.idf.copy_(idf.to(self.idf.dtype))
 
+    def fix_gain(self, gain: float) -> None:
+        """Sets the gain and stops it learning (TrainConfig.query_sketch_gain); it stays a parameter, so the exported
+        file and the checkpoints keep their form."""
+        with torch.no_grad():
+            self.log_gain.fill_(math.log(gain))
+        self.log_gain.requires_grad_(False)
+
     def forward(self, input_ids, attention_mask):
         # (B, T) -> (B, width)
         B = input_ids.shape[0]

@@ -158,6 +158,12 @@ def train_stages(cfg, run_dir: Path, tok, doc_ids, chunks, samples, held_samples
     copy = heldout_eval(models, tok, cfg, memories, held_chunks, held_doc_ids, held_samples, random.Random(7),
                         n_generate=0)
     log(f"held-out retrieval, query = compressor copy: {copy.get('retrieval')}")
+    if cfg.query_sketch_gain:
+        # Here, not at the copy: the instruct stage's checkpoint holds the query reasoner as copied, learned gain and all.
+        if models.query.sketch is None:
+            raise ValueError(f"{cfg.name}: query_sketch_gain needs the token sketch (model.lexical_hashes > 0)")
+        models.query.sketch.fix_gain(cfg.query_sketch_gain)
+        log(f"query reasoner's sketch gain fixed at {cfg.query_sketch_gain:g} for the query warm-up and e2e")
     t = time.time()
     align_query(models, samples, memories, tok, cfg, run_dir, rng)
     timings["align_s"] = round(time.time() - t, 1)

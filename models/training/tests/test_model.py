@@ -134,3 +134,20 @@ def test_token_sketch_cosine_is_the_tfidf_cosine_of_the_two_bags():
         sa, sb = (sketch(x, torch.ones_like(x)) for x in (a, b))
         assert sa.norm().item() == pytest.approx(sketch.log_gain.exp().item(), rel=1e-5)
         assert torch.cosine_similarity(sa, sb).item() == pytest.approx(exact, abs=0.05)
+
+
+def test_fixed_sketch_gain_holds_through_training_steps():
+    # TrainConfig.query_sketch_gain: the query reasoner trains around a fixed sketch gain, so an optimiser step (with
+    # weight decay) moves the encoder's other weights and leaves the gain where it was set.
+    enc = sketch_encoder().train()
+    enc.sketch.fix_gain(150.0)
+    weight_before = enc.tok.weight.detach().clone()
+    opt = torch.optim.AdamW(enc.parameters(), lr=0.1, weight_decay=0.01)
+    ids = torch.randint(3, V, (2, 10))
+    for _ in range(3):
+        opt.zero_grad()
+        enc(ids, torch.ones_like(ids)).pow(2).mean().backward()
+        opt.step()
+    assert enc.sketch.log_gain.exp().item() == pytest.approx(150.0, rel=1e-6)
+    assert not torch.equal(enc.tok.weight, weight_before)
+    assert "sketch.log_gain" in enc.state_dict()
