@@ -10,9 +10,12 @@ Weights of a token with count tf: raw/sqrtn = tf (the learned lexical path's for
 vectors; its 1/sqrt(length) does not change a cosine), idf*raw = idf·tf, idf*sqrt = idf·sqrt(tf), idf*log =
 idf·log(1+tf), idf*bin = idf, idf2*bin = idf². idf is BM25's, over all the kit's chunks pooled (the model would use the
 training corpus's). A file's score is its best chunk's; file-level Recall@5 and MRR as token_bm25.py computes them.
+With --idf-from BUNDLE (a bundle whose compressor has the token sketch, ModelConfig.lexical_hashes), the idf*raw rows
+are also computed with the idf that bundle's compressor.onnx holds, the training corpus's ("train-idf"): the sketch's
+own weights, to tell how much of the trained sketch's gap to BM25 comes from where its idf was counted.
 
     python -m models.training.experiments.kit_token_bags --bundle models/clara-code-tiny \
-        --corpora CACHE/corpora [--out FILE]
+        --corpora CACHE/corpora [--idf-from SKETCH_BUNDLE] [--out FILE]
 
 CACHE/corpora is where `clara eval --data models/training/devkit --cache CACHE` (or the kit's get-corpus.sh) put the
 corpora. About 10 minutes on 2 cores."""
@@ -68,6 +71,19 @@ def weigh(tf: np.ndarray, kind: str, idf: np.ndarray) -> np.ndarray:
     return forms[kind]()
 
 
+def bundle_idf(bundle: Path) -> np.ndarray:
+    """The token sketch's idf table from a bundle's compressor.onnx (model.TokenSketch.idf), dequantised where the
+    int8 export quantised it."""
+    import onnx
+    from onnx import numpy_helper
+
+    tensors = {t.name: numpy_helper.to_array(t) for t in onnx.load(str(bundle / "compressor.onnx")).graph.initializer}
+    if "enc.sketch.idf" in tensors:
+        return tensors["enc.sketch.idf"].astype(np.float32)
+    q, scale, zero = (tensors[f"enc.sketch.idf_{k}"] for k in ("quantized", "scale", "zero_point"))
+    return ((q.astype(np.float32) - float(zero)) * float(scale)).astype(np.float32)
+
+
 def unit(x: np.ndarray) -> np.ndarray:
     return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-9)
 
@@ -81,6 +97,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--bundle", type=Path, required=True)
     ap.add_argument("--corpora", type=Path, required=True)
+    ap.add_argument("--idf-from", type=Path, help="also weigh idf*raw by this sketch bundle's training-corpus idf")
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
     manifest = json.loads((args.bundle / "manifest.json").read_text())
@@ -103,6 +120,7 @@ def main() -> None:
             df[list(set(d))] += 1
         n += len(docs)
     idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
+    train_idf = bundle_idf(args.idf_from) if args.idf_from else None
     rng = np.random.default_rng(0)
     projections = {w: rng.standard_normal((vocab, w)).astype(np.float32) / math.sqrt(w) for w in WIDTHS}
 
@@ -126,6 +144,13 @@ def main() -> None:
                 sketched = unit(wq @ proj) @ unit(wd @ proj).T
                 for j, r in enumerate(questions):
                     got[f"{kind} sketch{width}"].append(top_metrics(sketched[j], chunks, r["gold_files"]))
+        if train_idf is not None:
+            wd, wq = weigh(tf_docs, "idf*raw", train_idf), weigh(tf_questions, "idf*raw", train_idf)
+            exact = unit(wq) @ unit(wd).T
+            sketched = unit(wq @ projections[2048]) @ unit(wd @ projections[2048]).T
+            for j, r in enumerate(questions):
+                got["train-idf*raw exact"].append(top_metrics(exact[j], chunks, r["gold_files"]))
+                got["train-idf*raw sketch2048"].append(top_metrics(sketched[j], chunks, r["gold_files"]))
         print(f"{cid}: {len(chunks)} chunks, {len(questions)} questions", flush=True)
     report(got, manifest["version"], args.out)
 

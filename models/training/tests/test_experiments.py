@@ -232,3 +232,25 @@ def test_sketch_query_gain_changes_only_the_query_file(tmp_path, monkeypatch):
     onnx.save(plain, str(src / "query.onnx"))
     with pytest.raises(SystemExit, match="no token sketch"):
         run(tmp_path / "p", "--gain", "10")
+
+
+@pytest.mark.parametrize("quantised", [False, True], ids=["fp32 file", "int8 file"])
+def test_kit_token_bags_reads_the_sketch_idf_from_an_exported_compressor(tmp_path, quantised):
+    # --idf-from: the idf the trained sketch weighs tokens by, read back from compressor.onnx as export writes it
+    # (quantize_dynamic stores the table as uint8 with a scale and zero point).
+    from models.training.export_onnx import export_encoder, quantize
+    from models.training.experiments.kit_token_bags import bundle_idf
+    from models.training.model import MemoryEncoder
+
+    torch.manual_seed(0)
+    enc = MemoryEncoder(128, 16, 1, 2, 24, 4, lexical_hashes=4).eval()  # export samples ids below 100
+    idf = torch.rand(128) * 6
+    enc.sketch.set_idf(idf)
+    export_encoder(enc, tmp_path / "fp32.onnx", 24)
+    if quantised:
+        quantize(tmp_path / "fp32.onnx", tmp_path / "compressor.onnx")
+    else:
+        (tmp_path / "fp32.onnx").rename(tmp_path / "compressor.onnx")
+    got = bundle_idf(tmp_path)
+    step = 6 / 255 if quantised else 1e-6
+    assert got.shape == (128,) and np.abs(got - idf.numpy()).max() <= step
