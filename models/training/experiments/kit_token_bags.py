@@ -12,7 +12,8 @@ idf·log(1+tf), idf*bin = idf, idf2*bin = idf². idf is BM25's, over all the kit
 training corpus's). A file's score is its best chunk's; file-level Recall@5 and MRR as token_bm25.py computes them.
 With --idf-from BUNDLE (a bundle whose compressor has the token sketch, ModelConfig.lexical_hashes), the idf*raw rows
 are also computed with the idf that bundle's compressor.onnx holds, the training corpus's ("train-idf"): the sketch's
-own weights, to tell how much of the trained sketch's gap to BM25 comes from where its idf was counted.
+own weights, to tell how much of the trained sketch's gap to BM25 comes from where its idf was counted; and projected
+by that sketch's own hash positions and signs ("model-sketch") instead of a Gaussian matrix.
 
     python -m models.training.experiments.kit_token_bags --bundle models/clara-code-tiny \
         --corpora CACHE/corpora [--idf-from SKETCH_BUNDLE] [--out FILE]
@@ -71,17 +72,24 @@ def weigh(tf: np.ndarray, kind: str, idf: np.ndarray) -> np.ndarray:
     return forms[kind]()
 
 
-def bundle_idf(bundle: Path) -> np.ndarray:
-    """The token sketch's idf table from a bundle's compressor.onnx (model.TokenSketch.idf), dequantised where the
-    int8 export quantised it."""
+def bundle_sketch(bundle: Path) -> tuple[np.ndarray, np.ndarray]:
+    """The token sketch of a bundle's compressor.onnx (model.TokenSketch), dequantised where the int8 export quantised
+    it: its idf table and its projection as a (vocab, width) matrix with each token's signs at its hash positions."""
     import onnx
     from onnx import numpy_helper
 
     tensors = {t.name: numpy_helper.to_array(t) for t in onnx.load(str(bundle / "compressor.onnx")).graph.initializer}
-    if "enc.sketch.idf" in tensors:
-        return tensors["enc.sketch.idf"].astype(np.float32)
-    q, scale, zero = (tensors[f"enc.sketch.idf_{k}"] for k in ("quantized", "scale", "zero_point"))
-    return ((q.astype(np.float32) - float(zero)) * float(scale)).astype(np.float32)
+
+    def table(name: str) -> np.ndarray:
+        if name in tensors:
+            return tensors[name].astype(np.float32)
+        q, scale, zero = (tensors[f"{name}_{k}"] for k in ("quantized", "scale", "zero_point"))
+        return ((q.astype(np.float32) - float(zero)) * float(scale)).astype(np.float32)
+
+    idf, sign, pos = table("enc.sketch.idf"), table("enc.sketch.sign"), tensors["enc.sketch.pos"]
+    projection = np.zeros((len(idf), int(pos.max()) + 1), np.float32)  # cosines need no unused trailing positions
+    np.add.at(projection, (np.repeat(np.arange(len(idf)), pos.shape[1]), pos.reshape(-1)), sign.reshape(-1))
+    return idf, projection
 
 
 def unit(x: np.ndarray) -> np.ndarray:
@@ -120,7 +128,7 @@ def main() -> None:
             df[list(set(d))] += 1
         n += len(docs)
     idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
-    train_idf = bundle_idf(args.idf_from) if args.idf_from else None
+    train_idf, model_projection = bundle_sketch(args.idf_from) if args.idf_from else (None, None)
     rng = np.random.default_rng(0)
     projections = {w: rng.standard_normal((vocab, w)).astype(np.float32) / math.sqrt(w) for w in WIDTHS}
 
@@ -148,9 +156,11 @@ def main() -> None:
             wd, wq = weigh(tf_docs, "idf*raw", train_idf), weigh(tf_questions, "idf*raw", train_idf)
             exact = unit(wq) @ unit(wd).T
             sketched = unit(wq @ projections[2048]) @ unit(wd @ projections[2048]).T
+            modelled = unit(wq @ model_projection) @ unit(wd @ model_projection).T
             for j, r in enumerate(questions):
                 got["train-idf*raw exact"].append(top_metrics(exact[j], chunks, r["gold_files"]))
                 got["train-idf*raw sketch2048"].append(top_metrics(sketched[j], chunks, r["gold_files"]))
+                got["train-idf*raw model-sketch"].append(top_metrics(modelled[j], chunks, r["gold_files"]))
         print(f"{cid}: {len(chunks)} chunks, {len(questions)} questions", flush=True)
     report(got, manifest["version"], args.out)
 

@@ -235,11 +235,12 @@ def test_sketch_query_gain_changes_only_the_query_file(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("quantised", [False, True], ids=["fp32 file", "int8 file"])
-def test_kit_token_bags_reads_the_sketch_idf_from_an_exported_compressor(tmp_path, quantised):
-    # --idf-from: the idf the trained sketch weighs tokens by, read back from compressor.onnx as export writes it
-    # (quantize_dynamic stores the table as uint8 with a scale and zero point).
+def test_kit_token_bags_reads_the_sketch_back_from_an_exported_compressor(tmp_path, quantised):
+    # --idf-from: the idf and hash projection the trained sketch uses, read back from compressor.onnx as export writes
+    # it (quantize_dynamic stores the tables as uint8 with a scale and zero point): a bag projected with them points
+    # where the model's own sketch of the same tokens does.
     from models.training.export_onnx import export_encoder, quantize
-    from models.training.experiments.kit_token_bags import bundle_idf
+    from models.training.experiments.kit_token_bags import bundle_sketch
     from models.training.model import MemoryEncoder
 
     torch.manual_seed(0)
@@ -251,6 +252,12 @@ def test_kit_token_bags_reads_the_sketch_idf_from_an_exported_compressor(tmp_pat
         quantize(tmp_path / "fp32.onnx", tmp_path / "compressor.onnx")
     else:
         (tmp_path / "fp32.onnx").rename(tmp_path / "compressor.onnx")
-    got = bundle_idf(tmp_path)
+    got_idf, projection = bundle_sketch(tmp_path)
     step = 6 / 255 if quantised else 1e-6
-    assert got.shape == (128,) and np.abs(got - idf.numpy()).max() <= step
+    assert got_idf.shape == (128,) and np.abs(got_idf - idf.numpy()).max() <= step
+    ids = torch.randint(3, 128, (1, 20))
+    tf = np.bincount(ids[0].numpy(), minlength=128).astype(np.float32)
+    ours = (tf * got_idf) @ projection
+    theirs = enc.sketch(ids, torch.ones_like(ids))[0].detach().numpy()[: projection.shape[1]]
+    cosine = float(ours @ theirs / np.linalg.norm(ours) / np.linalg.norm(theirs))
+    assert cosine > (0.995 if quantised else 0.99999)
