@@ -75,7 +75,7 @@ describe('fusion calibration', () => {
     assert.equal(result.questions, SAMPLES.length);
     // A pass runs for up to an hour on a real run: it says how far it is.
     assert.ok(logged.includes(`indexed files ${NAMES.length}/${NAMES.length}`), logged.join('\n'));
-    assert.ok(logged.some((m) => /^indexed \d+ chunks in \d+ s$/.test(m)), logged.join('\n'));
+    assert.ok(logged.some((m) => /^indexed in \d+ s: \d+ distinct chunks compressed, \d+ reused from the store$/.test(m)), logged.join('\n'));
     assert.ok(logged.includes(`ranked questions ${SAMPLES.length}/${SAMPLES.length}`), logged.join('\n'));
     assert.equal(result.files, NAMES.length);
     assert.ok(result.chunksIndexed >= NAMES.length, `${result.chunksIndexed} chunks`);
