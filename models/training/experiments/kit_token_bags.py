@@ -105,7 +105,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--bundle", type=Path, required=True)
     ap.add_argument("--corpora", type=Path, required=True)
-    ap.add_argument("--idf-from", type=Path, help="also weigh idf*raw by this sketch bundle's training-corpus idf")
+    ap.add_argument("--idf-from", type=Path,
+                    help="also rank idf*raw with this sketch bundle's own idf and hash projection (its compressor.onnx)")
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
     manifest = json.loads((args.bundle / "manifest.json").read_text())
