@@ -23,6 +23,25 @@ def _lexical_path(m) -> str:
     return out
 
 
+def _form(m) -> str:
+    if not m.adapter_rank:
+        return "three separate small transformers (pre-LN, GELU MLP, learned positions)"
+    return (f"one shared backbone (token embedding and {m.enc_layers} pre-LN blocks, GELU MLP) that the three roles\n"
+            f"read through their own rank-{m.adapter_rank} adapters on every linear layer, as CLaRa's roles read one LLM "
+            f"through LoRA adapters;\neach role keeps its own positions, memory slots and final norm; the files hold "
+            f"each role with its adapters folded\ninto its own copy of the weights")
+
+
+def _form_why(m) -> str:
+    if m.adapter_rank:
+        return ("- The backbone trains in the generator's pretraining and in SCP, then freezes with the compressor; the "
+                "query reasoner\n  and the generator then learn through their adapters only (docs/MODEL.md, \"Separate "
+                "networks or one shared backbone\").")
+    return ("- Why separate networks rather than one shared backbone with adapters: measured head-to-head at tiny-broad's "
+            "data with\n  tiny's steps (docs/MODEL.md, \"Separate networks or one shared backbone\"); a shared backbone "
+            "also ties the\n  compressor's width and depth to the generator's.")
+
+
 def _process(tr: dict) -> str:
     if tr.get("exported_on"):  # run.py --train-only on a GPU machine, then --trained here
         return (f"(its data, stages and held-out evaluation); the weights came back in bf16 and were exported and "
@@ -82,7 +101,7 @@ Every number in the generated sections was measured by that run; sections added 
 product after the run") say when and how their numbers were measured.
 
 ## Architecture
-CLaRa (arXiv 2511.18659) at small scale, three separate small transformers (pre-LN, GELU MLP, learned positions):
+CLaRa (arXiv 2511.18659) at small scale, {_form(m)}:
 - **compressor**: bidirectional encoder d={m.enc_dim}, {m.enc_layers} layers, {m.enc_heads} heads, vocab {m.vocab_size};
   L={m.mem_tokens} learned memory slots appended after the ≤{m.doc_max_tokens} chunk tokens (compression rate
   {m.compression_rate}); memory = final hidden states at the slots, [L, d] = [{m.mem_tokens}, {m.enc_dim}].{_lexical_path(m)}
@@ -91,10 +110,7 @@ CLaRa (arXiv 2511.18659) at small scale, three separate small transformers (pre-
 - **generator**: causal decoder d={m.gen_dim}, {m.gen_layers} layers, {m.gen_heads} heads; a linear projector maps
   memory vectors to its width, plus a learned block embedding per memory block (how it knows which block is [n]);
   reads k={m.max_blocks} blocks ({m.max_blocks * m.mem_tokens} prefix vectors), then the prompt; KV cache.
-- Why separate networks rather than one shared backbone with adapters: on 2 CPU cores a shared decoder backbone
-  would run the compressor as a causal LM over every chunk; a small bidirectional encoder is cheaper per chunk at
-  indexing time and the generator can stay small with a modest vocabulary (ML-NOTES.md step times). Not compared
-  head-to-head in this session.
+{_form_why(m)}
 - Parameters: {json.dumps(tr['parameters'])}.
 - Retrieval: cosine over the flattened L·d memories; `abstain_below` = {manifest['retrieval']['abstain_below']}
   ({manifest['retrieval'].get('abstain_calibration', {}).get('method', tr['abstain_calibration'])}).

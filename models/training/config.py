@@ -35,6 +35,9 @@ class ModelConfig:
     lexical_dim: int = 0
     # Hash positions per token of the memory encoders' token sketch (model.TokenSketch); 0 = none.
     lexical_hashes: int = 0
+    # Rank of each role's adapters on one shared backbone (model.SharedBackbone, CLaRa's form); 0 = three separate
+    # networks, as shipped. Needs the encoder and generator shapes equal. An experiment (docs/MODEL.md).
+    adapter_rank: int = 0
 
     @property
     def mem_tokens(self) -> int:
@@ -278,6 +281,29 @@ def tiny_broad_sketch_q150() -> TrainConfig:
     return cfg
 
 
+def tiny_broad_short() -> TrainConfig:
+    """tiny-broad's model and data with tiny's steps (about 20 minutes on one core): the separate-networks side of the
+    shared-backbone comparison, measured on tiny-broad's 8,149 held-out questions rather than tiny's 91."""
+    cfg = tiny_broad()
+    cfg.name = "tiny-broad-short"
+    short = tiny()
+    for stage in ("pretrain_gen", "scp", "instruct", "align", "e2e"):
+        setattr(cfg, stage, getattr(short, stage))
+    return cfg
+
+
+def tiny_broad_short_shared() -> TrainConfig:
+    """tiny-broad-short with CLaRa's form: one backbone (token embedding and blocks) shared by the three roles, each
+    reading it through rank-16 adapters (model.SharedBackbone; an experiment, docs/MODEL.md). The generator's
+    pretraining and SCP train the backbone; after SCP it is frozen with the compressor, so the query reasoner and the
+    generator then learn through their adapters only. Same compute per call as the separate networks, about half
+    the distinct weights."""
+    cfg = tiny_broad_short()
+    cfg.name = "tiny-broad-short-shared"
+    cfg.model.adapter_rank = 16
+    return cfg
+
+
 def tiny_broad_hardneg() -> TrainConfig:
     """tiny-broad-long with each SCP question's lexical hard negative among its contrastive candidates (an experiment,
     docs/MODEL.md): the product fuses the memory ranking with a lexical one, so memories add most where they tell a
@@ -331,7 +357,8 @@ CONFIGS = {"tiny": tiny, "tiny-long": tiny_long, "tiny-described": tiny_describe
            "tiny-broad-long": tiny_broad_long, "tiny-broad-lex": tiny_broad_lex, "tiny-broad-lex1k": tiny_broad_lex1k,
            "tiny-broad-lex-repo": tiny_broad_lex_repo, "tiny-broad-sketch": tiny_broad_sketch,
            "tiny-broad-sketch-q150": tiny_broad_sketch_q150,
-           "tiny-broad-hardneg": tiny_broad_hardneg, "tiny-broad-xl": tiny_broad_xl,
+           "tiny-broad-hardneg": tiny_broad_hardneg, "tiny-broad-short": tiny_broad_short,
+           "tiny-broad-short-shared": tiny_broad_short_shared, "tiny-broad-xl": tiny_broad_xl,
            "tiny-broad-xl-repo": tiny_broad_xl_repo, "tiny-broader": tiny_broader, "small": small, "base": base}
 
 

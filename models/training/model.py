@@ -1,10 +1,12 @@
-"""The three CLaRa networks at small scale, as separate small transformers (see MODEL_CARD.md for why):
+"""The three CLaRa networks at small scale, as separate small transformers (see MODEL_CARD.md for why), or, with
+ModelConfig.adapter_rank, one shared backbone with a low-rank adapter per role (the paper's form; SharedBackbone):
 - MemoryEncoder: bidirectional encoder; L learned memory slots appended after the tokens; the memory is the final
   hidden states at the slots. Used twice: compressor (chunks) and query reasoner (questions, initialised from it).
 - Generator: causal decoder reading k memory blocks (linear projector + block embedding) then the prompt, with a
   KV cache so one exported graph serves prefill and decoding."""
 from __future__ import annotations
 
+import copy
 import math
 
 import torch
@@ -14,12 +16,34 @@ import torch.nn.functional as F
 NEG = -1e4  # additive mask value; finite so bf16/fp16 stay finite and ONNX export is simple
 
 
+class LoRALinear(nn.Module):
+    """A shared nn.Linear plus this role's low-rank update: y = base(x) + (x A^T) B^T. B starts at zero, so a new
+    adapter leaves the shared layer's output as it is; `merged` folds the update into one plain nn.Linear."""
+
+    def __init__(self, base: nn.Linear, rank: int):
+        super().__init__()
+        self.base = base
+        self.a = nn.Parameter(torch.randn(rank, base.in_features) / math.sqrt(base.in_features))
+        self.b = nn.Parameter(torch.zeros(base.out_features, rank))
+
+    def forward(self, x):
+        return self.base(x) + (x @ self.a.to(x.dtype).T) @ self.b.to(x.dtype).T
+
+    @torch.no_grad()
+    def merged(self) -> nn.Linear:
+        out = nn.Linear(self.base.in_features, self.base.out_features, bias=self.base.bias is not None)
+        out.weight.copy_(self.base.weight + self.b @ self.a)
+        if self.base.bias is not None:
+            out.bias.copy_(self.base.bias)
+        return out
+
+
 class Attention(nn.Module):
-    def __init__(self, dim: int, heads: int):
+    def __init__(self, dim: int, heads: int, qkv: nn.Module | None = None, out: nn.Module | None = None):
         super().__init__()
         self.heads, self.head_dim = heads, dim // heads
-        self.qkv = nn.Linear(dim, 3 * dim)
-        self.out = nn.Linear(dim, dim)
+        self.qkv = qkv if qkv is not None else nn.Linear(dim, 3 * dim)
+        self.out = out if out is not None else nn.Linear(dim, dim)
 
     def forward(self, x, bias, past_k=None, past_v=None):
         # x (B, N, C); bias broadcastable to (B, H, N, P+N)
@@ -38,11 +62,18 @@ class Attention(nn.Module):
 
 
 class Block(nn.Module):
-    def __init__(self, dim: int, heads: int):
+    def __init__(self, dim: int, heads: int, shared: Block | None = None, rank: int = 0):
+        """A new block, or, with `shared`, a role's view of a shared one: the same LayerNorms and linear weights, each
+        linear layer with this role's rank-`rank` adapter (LoRALinear)."""
         super().__init__()
-        self.ln1, self.ln2 = nn.LayerNorm(dim), nn.LayerNorm(dim)
-        self.attn = Attention(dim, heads)
-        self.mlp = nn.Sequential(nn.Linear(dim, 4 * dim), nn.GELU(), nn.Linear(4 * dim, dim))
+        if shared is None:
+            self.ln1, self.ln2 = nn.LayerNorm(dim), nn.LayerNorm(dim)
+            self.attn = Attention(dim, heads)
+            self.mlp = nn.Sequential(nn.Linear(dim, 4 * dim), nn.GELU(), nn.Linear(4 * dim, dim))
+            return
+        self.ln1, self.ln2 = shared.ln1, shared.ln2
+        self.attn = Attention(dim, heads, LoRALinear(shared.attn.qkv, rank), LoRALinear(shared.attn.out, rank))
+        self.mlp = nn.Sequential(LoRALinear(shared.mlp[0], rank), nn.GELU(), LoRALinear(shared.mlp[2], rank))
 
     def forward(self, x, bias, past_k=None, past_v=None):
         a, k, v = self.attn(self.ln1(x), bias, past_k, past_v)
@@ -105,9 +136,28 @@ def token_idf(docs: list[list[int]], vocab: int) -> torch.Tensor:
     return torch.log1p((n - df + 0.5) / (df + 0.5)).float()
 
 
+class SharedBackbone(nn.Module):
+    """The weights the three roles share when ModelConfig.adapter_rank > 0, as in CLaRa, where one LLM with a LoRA
+    adapter per role compresses, retrieves and generates: the token embedding and the transformer blocks. Each role
+    keeps its own positions, memory slots, final norm and (generator) projector and output head, and reads the
+    blocks through its own adapters (Block(shared=...)). The encoder roles attend both ways and the generator
+    causally, as the separate networks do, so the comparison isolates the sharing."""
+
+    def __init__(self, vocab: int, dim: int, layers: int, heads: int, rank: int):
+        super().__init__()
+        self.tok = nn.Embedding(vocab, dim)
+        self.blocks = nn.ModuleList([Block(dim, heads) for _ in range(layers)])
+        self.rank = rank
+        self.apply(_init)
+
+    def role_blocks(self) -> nn.ModuleList:
+        return nn.ModuleList([Block(b.attn.heads * b.attn.head_dim, b.attn.heads, shared=b, rank=self.rank)
+                              for b in self.blocks])
+
+
 class MemoryEncoder(nn.Module):
     def __init__(self, vocab: int, dim: int, layers: int, heads: int, max_tokens: int, mem_tokens: int,
-                 lexical_dim: int = 0, lexical_hashes: int = 0):
+                 lexical_dim: int = 0, lexical_hashes: int = 0, backbone: SharedBackbone | None = None):
         super().__init__()
         self.tok = nn.Embedding(vocab, dim)
         self.pos = nn.Embedding(max_tokens, dim)
@@ -117,6 +167,8 @@ class MemoryEncoder(nn.Module):
         self.norm = nn.LayerNorm(dim)
         self.mem_tokens = mem_tokens
         self.apply(_init)
+        if backbone is not None:  # after _init, which would re-draw the shared weights
+            self.tok, self.blocks = backbone.tok, backbone.role_blocks()
         # Optional lexical path (ModelConfig.lexical_dim): the bag of the input's tokens, each token a learned
         # lexical_dim vector, projected onto all L x d memory values and added to the slots. The same table encodes
         # chunks and questions, so a token both contain adds the same direction to both memories; at initialisation
@@ -157,7 +209,7 @@ class MemoryEncoder(nn.Module):
 
 class Generator(nn.Module):
     def __init__(self, vocab: int, dim: int, layers: int, heads: int, enc_dim: int, mem_tokens: int,
-                 max_blocks: int, max_context: int):
+                 max_blocks: int, max_context: int, backbone: SharedBackbone | None = None):
         super().__init__()
         self.tok = nn.Embedding(vocab, dim)
         self.pos = nn.Embedding(max_context, dim)
@@ -168,6 +220,8 @@ class Generator(nn.Module):
         self.head = nn.Linear(dim, vocab, bias=False)
         self.mem_tokens, self.layers, self.heads, self.head_dim = mem_tokens, layers, heads, dim // heads
         self.apply(_init)
+        if backbone is not None:
+            self.tok, self.blocks = backbone.tok, backbone.role_blocks()
 
     def forward(self, memory, input_ids, past: list[tuple[torch.Tensor, torch.Tensor]] | None = None,
                 return_hidden: bool = False):
@@ -199,6 +253,17 @@ class Generator(nn.Module):
             x, k, v = blk(x, bias, pk, pv)
             present.append((k, v))
         return x, present
+
+
+def without_adapters(module: nn.Module) -> nn.Module:
+    """A standalone copy of a role's network with each adapter folded into its linear layer (LoRALinear.merged):
+    the plain MemoryEncoder or Generator that the bundle exports, computing what the role computes."""
+    out = copy.deepcopy(module)
+    for parent in list(out.modules()):
+        for name, child in list(parent.named_children()):
+            if isinstance(child, LoRALinear):
+                setattr(parent, name, child.merged().to(child.base.weight.device))
+    return out
 
 
 def _init(m: nn.Module) -> None:

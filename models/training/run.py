@@ -27,7 +27,7 @@ from .config import get_config
 from .evaluate import heldout_eval
 from .export_onnx import export_all, file_mib
 from .lexical_negatives import sample_negatives
-from .model import token_idf
+from .model import token_idf, without_adapters
 from .parity import COS_MIN, build_parity, snapping_effect, write_parity
 from .prepare import load_jsonl, prepare
 from .synth_python import Sample
@@ -146,6 +146,10 @@ def train_stages(cfg, run_dir: Path, tok, doc_ids, chunks, samples, held_samples
         log(f"lexical hard negatives for {len(hard)} questions in {time.time() - t_neg:.1f}s")
     scp(models, samples, doc_ids, tok, cfg, run_dir, rng, relocated=relocated, lexical_negatives=hard)
     timings["scp_s"] = round(time.time() - t, 1)
+    if models.backbone is not None:
+        # The memories are cached from here on (the compressor is frozen), so the weights the compressor shares with
+        # the other roles freeze too; the later stages train the query reasoner's and the generator's adapters.
+        models.backbone.requires_grad_(False)
     # CLaRa: the query reasoner starts as a copy of the compressor (random init was worse in the paper)
     models.query.load_state_dict(models.compressor.state_dict())
     t = time.time()
@@ -177,7 +181,12 @@ def train_stages(cfg, run_dir: Path, tok, doc_ids, chunks, samples, held_samples
 
 
 def parameters(models: Models) -> dict[str, int]:
-    return {k: sum(p.numel() for p in getattr(models, k).parameters()) for k in ROLES}
+    """Per role, what its network computes with; with a shared backbone, also how many distinct weights there are."""
+    counts = {k: sum(p.numel() for p in getattr(models, k).parameters()) for k in ROLES}
+    if models.backbone is not None:
+        distinct = {id(p): p.numel() for k in ROLES for p in getattr(models, k).parameters()}
+        counts["distinct"] = sum(distinct.values())
+    return counts
 
 
 def training_record(cfg, run_dir: Path, models: Models, info: dict, timings: dict, post: dict, t_start: float):
@@ -274,7 +283,9 @@ def main() -> None:
             log(f"weights and train.json written to {args.train_only} in {training['wall_clock_s_last_process']}s")
             return
 
-    models = Models(*(getattr(models, k).to("cpu") for k in ROLES))
+    # a shared backbone's roles export as the plain networks they compute, each adapter folded into its weights
+    models = Models(*((without_adapters(getattr(models, k)) if models.backbone else getattr(models, k)).to("cpu")
+                      for k in ROLES))
     log("exporting ONNX")
     exported, snapped = export_all(models, cfg, run_dir / "onnx")
     # parity cases come from held-out files, with negatives from held-out files too

@@ -18,7 +18,7 @@ from . import batches as B
 from .chunks import Chunk
 from .config import StageConfig, TrainConfig
 from .lexical_negatives import sample_key
-from .model import Generator, MemoryEncoder, flat_cosine, straight_through_topk
+from .model import Generator, MemoryEncoder, SharedBackbone, flat_cosine, straight_through_topk
 from .synth_python import Sample
 
 
@@ -27,17 +27,25 @@ class Models:
     compressor: MemoryEncoder
     query: MemoryEncoder
     generator: Generator
+    # The weights the three share when cfg.model.adapter_rank > 0 (model.SharedBackbone); also inside each role.
+    backbone: SharedBackbone | None = None
 
 
 def build_models(cfg: TrainConfig) -> Models:
     m = cfg.model
+    backbone = None
+    if m.adapter_rank:
+        if (m.enc_dim, m.enc_layers, m.enc_heads) != (m.gen_dim, m.gen_layers, m.gen_heads):
+            raise ValueError(f"{cfg.name}: a shared backbone (adapter_rank) needs the encoder's and the generator's "
+                             "width, layers and heads equal")
+        backbone = SharedBackbone(m.vocab_size, m.enc_dim, m.enc_layers, m.enc_heads, m.adapter_rank)
     comp = MemoryEncoder(m.vocab_size, m.enc_dim, m.enc_layers, m.enc_heads, m.doc_max_tokens, m.mem_tokens,
-                         m.lexical_dim, m.lexical_hashes)
+                         m.lexical_dim, m.lexical_hashes, backbone)
     query = MemoryEncoder(m.vocab_size, m.enc_dim, m.enc_layers, m.enc_heads, m.doc_max_tokens, m.mem_tokens,
-                          m.lexical_dim, m.lexical_hashes)
+                          m.lexical_dim, m.lexical_hashes, backbone)
     gen = Generator(m.vocab_size, m.gen_dim, m.gen_layers, m.gen_heads, m.enc_dim, m.mem_tokens, m.max_blocks,
-                    m.max_context)
-    return Models(comp.to(DEVICE), query.to(DEVICE), gen.to(DEVICE))
+                    m.max_context, backbone)
+    return Models(comp.to(DEVICE), query.to(DEVICE), gen.to(DEVICE), backbone)
 
 
 def save_models(models: Models, path: Path, cfg: TrainConfig) -> None:
@@ -63,6 +71,10 @@ class Stage:
         self.name, self.sc, self.models, self.run_dir, self.cfg = name, sc, models, run_dir, cfg
         # params: a list of tensors, or of {"params": [...], "lr_scale": x} groups
         groups = params if params and isinstance(params[0], dict) else [{"params": params}]
+        # a shared backbone's weights are in more than one role's parameters; the optimiser takes each once
+        seen: set[int] = set()
+        groups = [{**g, "params": [p for p in g["params"] if not (id(p) in seen or seen.add(id(p)))]}
+                  for g in groups]
         self.params = [p for g in groups for p in g["params"]]
         self.opt = torch.optim.AdamW([{"params": g["params"], "lr_scale": g.get("lr_scale", 1.0)} for g in groups],
                                      lr=sc.lr, weight_decay=0.01, betas=(0.9, 0.98))
