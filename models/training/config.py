@@ -296,8 +296,8 @@ def tiny_broad_short_shared() -> TrainConfig:
     """tiny-broad-short with CLaRa's form: one backbone (token embedding and blocks) shared by the three roles, each
     reading it through rank-16 adapters (model.SharedBackbone; an experiment, docs/MODEL.md). The generator's
     pretraining and SCP train the backbone; after SCP it is frozen with the compressor, so the query reasoner and the
-    generator then learn through their adapters only. Same compute per call as the separate networks, about half
-    the distinct weights."""
+    generator then learn through their adapters only. The exported networks cost what separate ones cost (the
+    adapters fold into the weights); about half the distinct weights."""
     cfg = tiny_broad_short()
     cfg.name = "tiny-broad-short-shared"
     cfg.model.adapter_rank = 16
