@@ -89,6 +89,10 @@ class TrainConfig:
     # Add each SCP question's lexical hard negative (lexical_negatives.py: the chunk BM25 over token ids ranks first
     # among those the question was not made from) to the contrastive term's candidates. An experiment (docs/MODEL.md).
     scp_lexical_negatives: bool = False
+    # Start the compressor's token embedding and blocks as copies of the generator's after its next-token pretraining
+    # (train.encoder_from_generator), the networks staying separate. An experiment (docs/MODEL.md): does a shared
+    # backbone rank better because it shares, or because its encoder starts pretrained?
+    encoder_from_generator: bool = False
     # Fix the query reasoner's token-sketch gain (model.TokenSketch) at this value for the query warm-up and the
     # end-to-end stage instead of learning it; 0 = learned. An experiment (docs/MODEL.md): set after the fact, a high
     # question gain ranked real questions better and the held-out synthesized ones worse, so the query reasoner is
@@ -304,6 +308,17 @@ def tiny_broad_short_shared() -> TrainConfig:
     return cfg
 
 
+def tiny_broad_short_init() -> TrainConfig:
+    """tiny-broad-short (separate networks) with the compressor's token embedding and blocks copied from the generator
+    once its next-token pretraining ends (an experiment, docs/MODEL.md). It separates the two things the shared
+    backbone changes: the shared form's encoder starts from weights the generator pretrained, and it keeps learning
+    with the generator through SCP. This keeps the first and not the second."""
+    cfg = tiny_broad_short()
+    cfg.name = "tiny-broad-short-init"
+    cfg.encoder_from_generator = True
+    return cfg
+
+
 def tiny_broad_hardneg() -> TrainConfig:
     """tiny-broad-long with each SCP question's lexical hard negative among its contrastive candidates (an experiment,
     docs/MODEL.md): the product fuses the memory ranking with a lexical one, so memories add most where they tell a
@@ -358,7 +373,8 @@ CONFIGS = {"tiny": tiny, "tiny-long": tiny_long, "tiny-described": tiny_describe
            "tiny-broad-lex-repo": tiny_broad_lex_repo, "tiny-broad-sketch": tiny_broad_sketch,
            "tiny-broad-sketch-q150": tiny_broad_sketch_q150,
            "tiny-broad-hardneg": tiny_broad_hardneg, "tiny-broad-short": tiny_broad_short,
-           "tiny-broad-short-shared": tiny_broad_short_shared, "tiny-broad-xl": tiny_broad_xl,
+           "tiny-broad-short-shared": tiny_broad_short_shared, "tiny-broad-short-init": tiny_broad_short_init,
+           "tiny-broad-xl": tiny_broad_xl,
            "tiny-broad-xl-repo": tiny_broad_xl_repo, "tiny-broader": tiny_broader, "small": small, "base": base}
 
 

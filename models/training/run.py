@@ -31,8 +31,8 @@ from .model import token_idf, without_adapters
 from .parity import COS_MIN, build_parity, snapping_effect, write_parity
 from .prepare import load_jsonl, prepare
 from .synth_python import Sample
-from .train import (DEVICE, PRECISION, Models, align_query, build_models, compress_all, end_to_end, instruct,
-                    pretrain_generator, save_models, scp)
+from .train import (DEVICE, PRECISION, Models, align_query, build_models, compress_all, encoder_from_generator,
+                    end_to_end, instruct, pretrain_generator, save_models, scp)
 from .trained_weights import ROLES, load_shards, round_to_bf16, save_shards
 
 MAX_FILE_MIB = 16.0
@@ -137,6 +137,9 @@ def train_stages(cfg, run_dir: Path, tok, doc_ids, chunks, samples, held_samples
     t = time.time()
     pretrain_generator(models, doc_ids[:n_train], cfg, run_dir, rng)
     timings["pretrain_gen_s"] = round(time.time() - t, 1)
+    if cfg.encoder_from_generator:
+        encoder_from_generator(models)
+        log("compressor's token embedding and blocks copied from the pretrained generator")
     t = time.time()
     relocated = B.relocated_docs(tok, chunks, cfg, cfg.seed) if cfg.path_augment > 0 else None
     hard = None

@@ -186,6 +186,22 @@ def pretrain_generator(models: Models, doc_ids: list[list[int]], cfg: TrainConfi
         st.update(loss, {})
 
 
+def encoder_from_generator(models: Models) -> None:
+    """Copy the generator's token embedding and blocks into the compressor (cfg.encoder_from_generator): the
+    compressor then starts from what next-token pretraining taught, and the two networks stay separate from here on.
+    The blocks' weights serve either attention: the compressor attends both ways, the generator causally."""
+    comp, gen = models.compressor, models.generator
+    if models.backbone is not None:
+        raise ValueError("encoder_from_generator: a shared backbone already shares these weights")
+    if comp.tok.weight.shape != gen.tok.weight.shape or len(comp.blocks) != len(gen.blocks):
+        raise ValueError("encoder_from_generator needs the encoder's and the generator's vocabulary, width and "
+                         f"layers equal: {tuple(comp.tok.weight.shape)} x {len(comp.blocks)} vs "
+                         f"{tuple(gen.tok.weight.shape)} x {len(gen.blocks)}")
+    with torch.no_grad():
+        comp.tok.load_state_dict(gen.tok.state_dict())
+        comp.blocks.load_state_dict(gen.blocks.state_dict())
+
+
 def scp(models: Models, samples: list[Sample], doc_ids: list[list[int]], tok: Tokenizer, cfg: TrainConfig,
         run_dir: Path, rng: random.Random, kinds: set[str] | None = None, multi_chunk: bool = False,
         relocated: list[list[int]] | None = None, lexical_negatives: dict[tuple, int] | None = None) -> None:
