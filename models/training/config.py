@@ -319,6 +319,26 @@ def tiny_broad_short_init() -> TrainConfig:
     return cfg
 
 
+def tiny_broad_mid() -> TrainConfig:
+    """tiny-broad-short trained part of the way to tiny-broad-long (an experiment, docs/MODEL.md): the shipped bundle's
+    generator pretraining (8 times tiny's) and twice tiny's SCP, the later stages as tiny. About 45 minutes on one
+    thread: long enough to see whether the shared backbone's lead over separate networks at tiny's steps narrows as
+    training lengthens, short enough to train both side by side in a session."""
+    cfg = tiny_broad_short()
+    cfg.name = "tiny-broad-mid"
+    cfg.pretrain_gen.steps *= 8
+    cfg.scp.steps *= 2
+    return cfg
+
+
+def tiny_broad_mid_shared() -> TrainConfig:
+    """tiny-broad-mid with the shared backbone of tiny-broad-short-shared (an experiment, docs/MODEL.md)."""
+    cfg = tiny_broad_mid()
+    cfg.name = "tiny-broad-mid-shared"
+    cfg.model.adapter_rank = 16
+    return cfg
+
+
 def tiny_broad_hardneg() -> TrainConfig:
     """tiny-broad-long with each SCP question's lexical hard negative among its contrastive candidates (an experiment,
     docs/MODEL.md): the product fuses the memory ranking with a lexical one, so memories add most where they tell a
@@ -374,6 +394,7 @@ CONFIGS = {"tiny": tiny, "tiny-long": tiny_long, "tiny-described": tiny_describe
            "tiny-broad-sketch-q150": tiny_broad_sketch_q150,
            "tiny-broad-hardneg": tiny_broad_hardneg, "tiny-broad-short": tiny_broad_short,
            "tiny-broad-short-shared": tiny_broad_short_shared, "tiny-broad-short-init": tiny_broad_short_init,
+           "tiny-broad-mid": tiny_broad_mid, "tiny-broad-mid-shared": tiny_broad_mid_shared,
            "tiny-broad-xl": tiny_broad_xl,
            "tiny-broad-xl-repo": tiny_broad_xl_repo, "tiny-broader": tiny_broader, "small": small, "base": base}
 

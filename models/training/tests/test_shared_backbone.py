@@ -1,12 +1,13 @@
 """One shared backbone with an adapter per role (ModelConfig.adapter_rank, CLaRa's form): what the roles share, that
 the adapters fold into the plain networks the bundle exports, and that freezing the backbone keeps cached memories
 valid while the other roles train."""
+import dataclasses
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from models.training.config import tiny
+from models.training.config import get_config, tiny
 from models.training.export_onnx import export_encoder, export_generator
 from models.training.model import Generator, LoRALinear, MemoryEncoder, SharedBackbone, without_adapters
 from models.training.parity import ort_greedy, ort_memory, session, torch_greedy
@@ -111,3 +112,11 @@ def test_stages_after_scp_train_adapters_and_leave_cached_memories_valid(tmp_pat
     st.update(torch.nn.functional.cross_entropy(logits.reshape(-1, V), ids[:, 1:7].reshape(-1)), {})
     assert not torch.equal(adapter, adapter_before)
     assert torch.equal(models.compressor(ids, mask), before)
+
+
+def test_each_shared_config_differs_from_its_separate_twin_in_the_sharing_alone():
+    for separate in ("tiny-broad-short", "tiny-broad-mid"):
+        a, b = dataclasses.asdict(get_config(separate)), dataclasses.asdict(get_config(separate + "-shared"))
+        assert b["model"]["adapter_rank"] == 16 and a["model"]["adapter_rank"] == 0
+        a["model"]["adapter_rank"] = b["model"]["adapter_rank"]
+        assert {k for k in a if a[k] != b[k]} == {"name"}
