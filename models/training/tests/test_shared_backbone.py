@@ -120,3 +120,11 @@ def test_each_shared_config_differs_from_its_separate_twin_in_the_sharing_alone(
         assert b["model"]["adapter_rank"] == 16 and a["model"]["adapter_rank"] == 0
         a["model"]["adapter_rank"] = b["model"]["adapter_rank"]
         assert {k for k in a if a[k] != b[k]} == {"name"}
+
+
+def test_the_tail_config_differs_from_mid_shared_in_the_reader_stages_alone_which_are_the_shipped_ones():
+    mid, tail = (dataclasses.asdict(get_config(n)) for n in ("tiny-broad-mid-shared", "tiny-broad-mid-shared-tail"))
+    shipped = dataclasses.asdict(get_config("tiny-broad-long"))
+    assert {k for k in mid if mid[k] != tail[k]} == {"name", "instruct", "e2e"}
+    assert tail["instruct"] == shipped["instruct"] and tail["e2e"] == shipped["e2e"]
+    assert tail["instruct"]["steps"] == 8 * mid["instruct"]["steps"]
