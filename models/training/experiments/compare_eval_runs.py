@@ -14,7 +14,11 @@ questions. Two measures, both read from the per-question rankings each run write
 
 Each OUT is a `clara eval --out` folder, or a folder of them (every predictions/ folder below it is read, e.g. the
 libs and django runs of one bundle). SWE-QA rows count when `gold_from` is paths, as in the headline tables. The
-development kit's changelog_loc set (models/training/devkit) is compared the same way where a run has it."""
+development kit's changelog_loc set (models/training/devkit) is compared the same way where a run has it.
+
+`--fusion-weight W` adds a "fused@W" ranking: each question's reciprocal rank fused at memory weight W, read from the
+`fusionGrid` that `clara eval --fusion-grid` writes into results.json. Two bundles calibrated to different weights
+(or one not calibrated) are then compared at one weight rather than each at its own."""
 from __future__ import annotations
 
 import argparse
@@ -46,14 +50,18 @@ def rankings(out_dir: Path, set_name: str, ranking: str) -> dict[str, list[str |
     return ranked
 
 
-def reciprocal_rank(ranked: list[str | None], gold: set[str]) -> float:
-    first = next((k for k, f in enumerate(ranked) if f in gold), None)
-    return 0.0 if first is None else 1.0 / (first + 1)
+def grid_reciprocal_ranks(out_dir: Path, set_name: str, weight: float) -> dict[str, float]:
+    ranks: dict[str, float] = {}
+    for f in sorted(out_dir.rglob("results.json")):
+        for row in json.loads(f.read_text())["results"]:
+            at = [g["mrr"] for g in row.get("fusionGrid") or [] if g["memoryWeight"] == weight]
+            if row["set"] == set_name and at:
+                ranks[row["id"]] = at[0]
+    return ranks
 
 
-def paired_difference(base: dict[str, list[str]], cand: dict[str, list[str]], gold: dict[str, set[str]]) -> dict:
-    diffs = [reciprocal_rank(cand[i], g) - reciprocal_rank(base[i], g) for i, g in gold.items()
-             if i in base and i in cand]
+def paired_values(base: dict[str, float], cand: dict[str, float], ids) -> dict:
+    diffs = [cand[i] - base[i] for i in ids if i in base and i in cand]
     n = len(diffs)
     if n < 2:
         return {"n": n}
@@ -61,6 +69,17 @@ def paired_difference(base: dict[str, list[str]], cand: dict[str, list[str]], go
     se = math.sqrt(sum((d - mean) ** 2 for d in diffs) / (n - 1) / n)
     return {"n": n, "mrr_difference": round(mean, 4), "paired_se": round(se, 4),
             "better": sum(d > 0 for d in diffs), "worse": sum(d < 0 for d in diffs)}
+
+
+def reciprocal_rank(ranked: list[str | None], gold: set[str]) -> float:
+    first = next((k for k, f in enumerate(ranked) if f in gold), None)
+    return 0.0 if first is None else 1.0 / (first + 1)
+
+
+def paired_difference(base: dict[str, list[str]], cand: dict[str, list[str]], gold: dict[str, set[str]]) -> dict:
+    ids = [i for i in gold if i in base and i in cand]
+    return paired_values({i: reciprocal_rank(base[i], gold[i]) for i in ids},
+                         {i: reciprocal_rank(cand[i], gold[i]) for i in ids}, ids)
 
 
 def top_k_split(memory: dict[str, list[str]], lexical: dict[str, list[str]], gold: dict[str, set[str]],
@@ -73,7 +92,8 @@ def top_k_split(memory: dict[str, list[str]], lexical: dict[str, list[str]], gol
     return {"n": len(ids), **counts}
 
 
-def compare(base: Path, runs: dict[str, Path], gold: dict[str, dict[str, set[str]]], k: int) -> dict:
+def compare(base: Path, runs: dict[str, Path], gold: dict[str, dict[str, set[str]]], k: int,
+            fusion_weight: float | None = None) -> dict:
     out: dict = {"k": k, "paired": {}, "top_k_split": {}}
     for label, folder in {"base": base, **runs}.items():
         out["top_k_split"][label] = {s: top_k_split(rankings(folder, s, "memory"), rankings(folder, s, "lexical"),
@@ -81,6 +101,10 @@ def compare(base: Path, runs: dict[str, Path], gold: dict[str, dict[str, set[str
     for label, folder in runs.items():
         out["paired"][label] = {r: {s: paired_difference(rankings(base, s, r), rankings(folder, s, r), gold[s])
                                     for s in SETS} for r in RANKINGS}
+        if fusion_weight is not None:
+            out["paired"][label][f"fused@{fusion_weight:g}"] = {
+                s: paired_values(grid_reciprocal_ranks(base, s, fusion_weight),
+                                 grid_reciprocal_ranks(folder, s, fusion_weight), gold[s]) for s in SETS}
     return out
 
 
@@ -91,11 +115,14 @@ def main() -> None:
     ap.add_argument("--k", type=int, default=5)
     ap.add_argument("--eval-dir", type=Path, default=EVAL_DIR)
     ap.add_argument("--dev-dir", type=Path, default=DEV_DIR)
+    ap.add_argument("--fusion-weight", type=float, help="also compare the fused ranking at this memory weight "
+                    "(from results.json's fusionGrid)")
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
     base_label, base = args.base.split("=", 1)
     runs = {label: Path(folder) for label, folder in (spec.split("=", 1) for spec in args.run)}
-    result = {"base": base_label, **compare(Path(base), runs, gold_files(args.eval_dir, args.dev_dir), args.k)}
+    result = {"base": base_label, **compare(Path(base), runs, gold_files(args.eval_dir, args.dev_dir), args.k,
+                                              args.fusion_weight)}
     print(json.dumps(result, indent=1))
     if args.out:
         args.out.write_text(json.dumps(result, indent=1) + "\n")
