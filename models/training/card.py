@@ -29,9 +29,10 @@ WHY_SEPARATE = """\
   trained at the shipped length, calibrated and measured through the product. The shared form was measured shorter,
   on tiny-broad's data (docs/MODEL.md, "Separate networks or one shared backbone"). It ranks far better than separate
   networks trained the same way and answers worse: held-out MRR 0.392 against 0.164 and token F1 0.314 against 0.341
-  with the shipped tiny bundle's pretraining and a quarter of its SCP. Against the shipped tiny bundle (MRR 0.364, F1
-  0.398) it ranks as well or better and answers worse. Sharing at the shipped length, calibrated, was not measured;
-  it is the next candidate."""
+  with the shipped tiny bundle's pretraining and a quarter of its SCP. With the shipped bundle's instruction and
+  end-to-end steps as well, and calibrated, its memories rank as the shipped tiny bundle's do, within chance, but
+  fused with the lexical index the product ranks worse (SWE-bench Lite MRR 0.553 against 0.614) and answers no
+  better. Sharing at the full shipped length was not measured."""
 
 
 def _form(m) -> str:
