@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+from collections.abc import Iterable
 from pathlib import Path
 
 EVAL_DIR = Path("/work/shared/eval")
@@ -60,7 +61,7 @@ def grid_reciprocal_ranks(out_dir: Path, set_name: str, weight: float) -> dict[s
     return ranks
 
 
-def paired_values(base: dict[str, float], cand: dict[str, float], ids) -> dict:
+def paired_values(base: dict[str, float], cand: dict[str, float], ids: Iterable[str]) -> dict:
     diffs = [cand[i] - base[i] for i in ids if i in base and i in cand]
     n = len(diffs)
     if n < 2:
