@@ -187,8 +187,8 @@ def tiny_broad_long() -> TrainConfig:
 
 def tiny_broad_long_cr4() -> TrainConfig:
     """The shipped config at compression 4 instead of 16 (an experiment, docs/MODEL.md): each 256-token chunk becomes
-    64 memory vectors, not 16, with the same data, steps and seed. CLaRa reports better retrieval and answers at lower
-    compression; at tiny's budget the compression sweep measured answers only, on fixed chunks. This asks whether a
+    64 memory vectors, not 16, with the same data, steps and seed. CLaRa's answers gain a little at lower compression;
+    at tiny's budget the compression sweep measured answers only, on fixed chunks. This asks whether a
     four times larger memory, and index, narrows the memory ranking's distance to BM25 through the product.
     123 minutes on two threads (29 Nov 2026 host). Measured: memory alone on the development kit +0.032 +- 0.017 MRR
     over the shipped bundle, but on the evaluation sets within chance and a little below it (SWE-QA -0.012 +- 0.023,
