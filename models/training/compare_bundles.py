@@ -2,7 +2,7 @@
 held-out chunks of a run directory and answers generated from the top-k retrieved memories.
 
     .venv/bin/python -m models.training.compare_bundles --run-dir models/training/runs/small \\
-        models/clara-code-tiny models/clara-code-small
+        models/clara-code-tiny models/clara-code-base
 
 Held-out files are chosen by a hash of their path (corpus.split_heldout), so they are held out of every config's
 training; the figures decide which bundle becomes models/default.json."""

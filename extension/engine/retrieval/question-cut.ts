@@ -16,7 +16,7 @@ export const LEXICAL_QUESTION_WINDOWS = 8;
 
 /**
  * Characters tokenised per token of budget before cutting, so a huge paste is not tokenised whole. Longer than any
- * token of the shipped vocabularies (72 characters in clara-code-tiny's, 77 in clara-code-small's), so the cut falls on
+ * token of the shipped vocabularies (72 characters in clara-code-tiny's, 64 in clara-code-base's, 77 in the `small` config's 16k one), so the cut falls on
  * tokens; a vocabulary with longer tokens would only have a little less of a very long question read.
  */
 const MAX_CHARS_PER_TOKEN = 128;
