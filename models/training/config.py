@@ -370,6 +370,18 @@ def tiny_broad_mid_shared_tail() -> TrainConfig:
     return cfg
 
 
+def tiny_broad_long_shared() -> TrainConfig:
+    """The shipped config with the shared backbone of tiny-broad-mid-shared (an experiment, docs/MODEL.md): one token
+    embedding and one stack of blocks for the three roles, a rank-16 adapter per role, at the shipped length (four
+    times tiny-broad-mid-shared's SCP steps, its instruction and end-to-end steps as tiny-broad-mid-shared-tail's).
+    At the shorter lengths sharing ranked better than separate networks trained as long, and about as well as the
+    shipped bundle's separate networks trained longer; this compares them at the same length."""
+    cfg = tiny_broad_long()
+    cfg.name = "tiny-broad-long-shared"
+    cfg.model.adapter_rank = 16
+    return cfg
+
+
 def tiny_broad_hardneg() -> TrainConfig:
     """tiny-broad-long with each SCP question's lexical hard negative among its contrastive candidates (an experiment,
     docs/MODEL.md): the product fuses the memory ranking with a lexical one, so memories add most where they tell a
@@ -423,6 +435,7 @@ def base() -> TrainConfig:
 CONFIGS = {"tiny": tiny, "tiny-long": tiny_long, "tiny-described": tiny_described,
            "tiny-long-described": tiny_long_described, "tiny-broad": tiny_broad,
            "tiny-broad-long": tiny_broad_long, "tiny-broad-long-cr4": tiny_broad_long_cr4,
+           "tiny-broad-long-shared": tiny_broad_long_shared,
            "tiny-broad-lex": tiny_broad_lex, "tiny-broad-lex1k": tiny_broad_lex1k,
            "tiny-broad-lex-repo": tiny_broad_lex_repo, "tiny-broad-sketch": tiny_broad_sketch,
            "tiny-broad-sketch-q150": tiny_broad_sketch_q150,

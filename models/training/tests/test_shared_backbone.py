@@ -115,7 +115,7 @@ def test_stages_after_scp_train_adapters_and_leave_cached_memories_valid(tmp_pat
 
 
 def test_each_shared_config_differs_from_its_separate_twin_in_the_sharing_alone():
-    for separate in ("tiny-broad-short", "tiny-broad-mid"):
+    for separate in ("tiny-broad-short", "tiny-broad-mid", "tiny-broad-long"):
         a, b = dataclasses.asdict(get_config(separate)), dataclasses.asdict(get_config(separate + "-shared"))
         assert b["model"]["adapter_rank"] == 16 and a["model"]["adapter_rank"] == 0
         a["model"]["adapter_rank"] = b["model"]["adapter_rank"]
