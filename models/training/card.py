@@ -26,13 +26,18 @@ def _lexical_path(m) -> str:
 # What the cards of separate-network bundles say about the choice (docs/MODEL.md measures it).
 WHY_SEPARATE = """\
 - Why separate networks rather than CLaRa's one backbone with an adapter per role: separate networks are the form
-  trained at the shipped length, calibrated and measured through the product. The shared form was measured shorter,
+  trained at the shipped length, calibrated and measured through the product. The shared form was first measured shorter,
   on tiny-broad's data (docs/MODEL.md, "Separate networks or one shared backbone"). It ranks far better than separate
   networks trained the same way and answers worse: held-out MRR 0.392 against 0.164 and token F1 0.314 against 0.341
   with the shipped tiny bundle's pretraining and a quarter of its SCP. With the shipped bundle's instruction and
   end-to-end steps as well, and calibrated, its memories rank as the shipped tiny bundle's do, within chance, but
   fused with the lexical index the product ranks worse (SWE-bench Lite MRR 0.553 against 0.614) and answers no
-  better. Sharing at the full shipped length was not measured."""
+  better. At the full shipped length (tiny-broad-long-shared, 29 Nov 2026) sharing ranks better on its own
+  (memory-alone MRR on SWE-QA 0.477 against 0.405, SWE-bench Lite 0.280 against 0.225, CoSQA 0.137 against 0.073)
+  and answers held-out questions better (token F1 0.439 against 0.398), but fused at the shipped weight the
+  product's ranking is within chance of separate networks' (SWE-QA −0.023 ± 0.015 MRR), and its calibration and
+  answers on the evaluation sets were not yet measured; the default bundle stays separate networks
+  until they are."""
 
 
 def _form(m) -> str:
