@@ -16,8 +16,9 @@ export const LEXICAL_QUESTION_WINDOWS = 8;
 
 /**
  * Characters tokenised per token of budget before cutting, so a huge paste is not tokenised whole. Longer than any
- * token of the shipped vocabularies (72 characters in clara-code-tiny's, 64 in clara-code-base's, 77 in the `small` config's 16k one), so the cut falls on
- * tokens; a vocabulary with longer tokens would only have a little less of a very long question read.
+ * token of the vocabularies trained here (72 characters in clara-code-tiny's, 64 in clara-code-base's, 77 in the
+ * `small` config's), so the cut falls on tokens; a vocabulary with longer tokens would only have a little less of a
+ * very long question read.
  */
 const MAX_CHARS_PER_TOKEN = 128;
 
