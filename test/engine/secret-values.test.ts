@@ -200,8 +200,12 @@ describe('secret values: negatives (ordinary code is not redacted)', () => {
   it('values: entropy and shape, not length alone', () => {
     assert.equal(shannonEntropy('aaaa'), 0);
     assert.equal(shannonEntropy('abcd'), 2);
-    for (const v of ['hunter22x', 'Tr0ub4dor&3', rand(16), rand(40, B64)]) assert.ok(looksLikeSecretValue(v), v);
+    // A base64 key may begin with "/" (rand(40, B64) did, 1 run in 64, and was taken for a path): it is still a key.
+    for (const v of ['hunter22x', 'Tr0ub4dor&3', rand(16), rand(40, B64), `/${rand(39, `${ALNUM}+`)}`]) {
+      assert.ok(looksLikeSecretValue(v), v);
+    }
     for (const v of ['short1', 'access_token', 'X-API-Key', '_RSAPrivateKey', 'settings.db.password', '/etc/secret',
+      '/usr/lib/python3.11/site-packages', '~/.ssh/id_rsa', 'C:\\Users\\me\\AppData', 'https://example.com/a/b',
       'aaaaaaaaaaaa', 'abababababab', 'with space 123', '${TOKEN}', 'YOUR_KEY_HERE']) {
       assert.ok(!looksLikeSecretValue(v), v);
     }

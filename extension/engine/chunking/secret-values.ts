@@ -166,6 +166,18 @@ function placeholder(value: string): boolean {
     || /change[_\-.]?me|placeholder|redacted|dummy|your[_\-.]|replace[_\-.]?(?:me|with)|insert[_\-.]|^(?:none|null|nil|undefined|true|false)$/i.test(value);
 }
 
+/** Path segments at least this long are checked for a key's entropy ("/etc/secret" is a path; a base64 key may start
+ * with "/" and is one long random run after it). */
+const PATH_SEGMENT_CHECKED = 12;
+
+/** A path or URL, not a key: `/etc/secret`, `./x`, `~/.ssh/id_rsa`, `C:\Users`, `https://…`. A value that starts like a
+ * path but holds a long segment that itself looks like a secret is a key that begins with a slash. */
+function looksLikePath(value: string): boolean {
+  if (value.includes('://')) return true;
+  if (!/^(?:\.{0,2}\/|~\/|[A-Za-z]:\\)/.test(value)) return false;
+  return !value.split(/[\\/]/).some((segment) => segment.length >= PATH_SEGMENT_CHECKED && looksLikeSecretValue(segment));
+}
+
 /** A value assigned to a secret name that is a secret rather than a label, a reference or a placeholder. */
 export function looksLikeSecretValue(value: string): boolean {
   if (value.length < 8 || value.length > 1000) return false;
@@ -174,7 +186,7 @@ export function looksLikeSecretValue(value: string): boolean {
   // Words and identifiers (`access_token`, `X-API-Key`, `Passwort`) are labels, not secrets.
   if (/^[_$]*[A-Za-z]+(?:[_\-.:]+[A-Za-z]+)*[_\-.:$]*$/.test(value)) return false;
   if (/^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/.test(value)) return false; // dotted path: settings.db.password
-  if (/^(?:\.{0,2}\/|~\/|[A-Za-z]:\\)/.test(value) || value.includes('://')) return false; // paths and URLs
+  if (looksLikePath(value)) return false;
   // Enough entropy for the length: all-distinct characters pass at 8, and 3 bits/char is asked from longer values.
   return shannonEntropy(value) >= Math.min(3.0, 0.8 * Math.log2(value.length));
 }
