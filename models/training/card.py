@@ -35,9 +35,9 @@ WHY_SEPARATE = """\
   better. At the full shipped length (tiny-broad-long-shared, 29 Nov 2026) sharing ranks better on its own
   (memory-alone MRR on SWE-QA 0.477 against 0.405, SWE-bench Lite 0.280 against 0.225, CoSQA 0.137 against 0.073)
   and answers held-out questions better (token F1 0.439 against 0.398), but fused at the shipped weight the
-  product's ranking is within chance of separate networks' (SWE-QA −0.023 ± 0.015 MRR), and its calibration and
-  answers on the evaluation sets were not yet measured; the default bundle stays separate networks
-  until they are."""
+  product's ranking is within chance of separate networks', and calibrated (memory weight 0.3) a little below
+  (SWE-QA −0.025 ± 0.015 MRR, SWE-bench Lite −0.015 ± 0.021, CoSQA −0.009 ± 0.013), so the default bundle stays
+  separate networks."""
 
 
 def _form(m) -> str:
