@@ -7,11 +7,13 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { openEngine, type ClaraEngine } from '../clara-engine';
-import type { EngineOptions, IndexState, IndexSummary } from '../engine-api';
+import type { Citation, EngineOptions, IndexState, IndexSummary } from '../engine-api';
 import { retrieve } from '../retrieval/retrieve';
 import { Bm25Index } from './bm25-baseline';
 import { ChunkTextReader, type ChunkSpan } from '../chunking/chunk-text-reader';
 import { backtickSpans, blockSource, ungroundedSpans } from '../answer/grounded-spans';
+import { type ClaimBlock, locatorClaimsTrue } from '../answer/locator-claims';
+import { quotableNames } from '../answer/quotable-names';
 import { extractiveAnswer } from './chunk-text';
 import { fusionGrid } from './fusion-grid';
 import { materialiseCorpus } from './corpora';
@@ -206,6 +208,8 @@ async function runQuestion(q: EvalQuestion, ctx: QuestionContext): Promise<Quest
         const read = a.retrieved.slice(0, bundle.manifest.generator.max_blocks);
         const grounded = quotedGrounded(a.answer, read.map((h) => blockSource(h, ctx.reader.read(h))));
         if (grounded !== null) r.answers.generator.metrics.quoted_grounded = grounded;
+        const locators = locatorClaimsTrue(a.answer, a.citations.map((c) => claimBlock(c, ctx.reader.read(c))));
+        if (locators !== null) r.answers.generator.metrics.locators_true = locators;
       }
     }
   } catch (e) {
@@ -215,6 +219,12 @@ async function runQuestion(q: EvalQuestion, ctx: QuestionContext): Promise<Quest
 }
 
 export { COSQA_CORPUS_ID };
+
+/** A cited block as a locator claim is checked against: its path and the names its text holds. */
+function claimBlock(c: Citation, text: string): ClaimBlock & { n: number } {
+  const names = new Set(quotableNames([blockSource(c, text)]));
+  return { n: c.n, path: c.path, has: (name) => names.has(name) };
+}
 
 /** Share of an answer's backticked names (and other quoted code) found in the text of the chunks it read; null for none. */
 export function quotedGrounded(answer: string, sources: string[]): number | null {

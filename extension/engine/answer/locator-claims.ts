@@ -1,0 +1,94 @@
+/**
+ * Locator claims: the generator's trained answers say where code is in one form, "`name` in `path` [n]" (also
+ * "`name` is defined in `path` [n]", "`name` is a method of `Class` in `path` [n]"). Such a claim is true when the
+ * path is the file of the block the marker cites and that block holds the name. This module reads the claims of an
+ * answer (for the evaluation's `locators_true`) and the slot a partial answer is in (for grounded decoding, which
+ * keeps every claim true while it is written: grounded-spans.ts).
+ */
+
+/** The words a claim may put between its name and " in `path`": "", " is defined", " is a method of", … */
+const CLAIM_WORDS = /^(?: [A-Za-z]+)* in $/;
+/** What may stand between a claim's path and its marker. */
+const BEFORE_MARKER = /^ ?$/;
+
+export interface LocatorClaim {
+  /** The name the claim locates (the span nearest before " in "). */
+  name: string;
+  /** The span after " in ": a path. */
+  path: string;
+  /** The marker right after the path ("[2]" → 2), or null. */
+  marker: number | null;
+}
+
+/** Whether `written` names `path`: the path itself or a part of it that ends it, cut at a "/" ("json/tag.py", "tag.py"). */
+export function namesPath(written: string, path: string): boolean {
+  const p = path.replace(/\\/g, '/');
+  return written === p || (written.length > 0 && p.endsWith(`/${written}`));
+}
+
+/** The ways an answer may write a block's path, longest first: the path and each "/"-cut part that ends it. */
+export function pathForms(path: string): string[] {
+  const parts = path.replace(/\\/g, '/').split('/');
+  return parts.map((_, i) => parts.slice(i).join('/'));
+}
+
+/** The claims of an answer, in order. A span is read as a claim's path only when " in " (and words) precede it. */
+export function locatorClaims(answer: string): LocatorClaim[] {
+  const seg = answer.split('`');
+  // Even indices are outside backticks, odd ones inside; a last odd segment with no closing tick is not a span.
+  const closed = seg.length % 2 === 1 ? seg.length : seg.length - 1;
+  const claims: LocatorClaim[] = [];
+  for (let i = 3; i < closed; i += 2) {
+    if (!CLAIM_WORDS.test(seg[i - 1])) continue;
+    const after = i + 1 < seg.length ? seg[i + 1] : '';
+    const m = /^ ?\[(\d+)\]/.exec(after);
+    claims.push({ name: seg[i - 2], path: seg[i], marker: m ? Number(m[1]) : null });
+  }
+  return claims;
+}
+
+/** The slot a partial answer is in, given the text written before a "`" (path) or "[" (marker) that opens now. */
+export type LocatorSlot =
+  | { kind: 'path'; name: string }
+  | { kind: 'marker'; name: string; path: string };
+
+/** A span opened after `before` is a claim's path when `before` ends with a closed span and " in " (and words). */
+export function pathSlot(before: string): LocatorSlot | null {
+  const seg = before.split('`');
+  if (seg.length % 2 === 0 || seg.length < 3) return null; // inside a span, or no span yet
+  return CLAIM_WORDS.test(seg[seg.length - 1]) ? { kind: 'path', name: seg[seg.length - 2] } : null;
+}
+
+/** A marker opened after `before` cites a claim's block when `before` ends with the claim's path (and a space). */
+export function markerSlot(before: string): LocatorSlot | null {
+  const seg = before.split('`');
+  const n = seg.length;
+  if (n % 2 === 0 || n < 5 || !BEFORE_MARKER.test(seg[n - 1]) || !CLAIM_WORDS.test(seg[n - 3])) return null;
+  return { kind: 'marker', name: seg[n - 4], path: seg[n - 2] };
+}
+
+/** A block as a claim is checked against: its path and the names it holds (quotable-names.ts). */
+export interface ClaimBlock {
+  path: string;
+  has(name: string): boolean;
+}
+
+/** Whether `block` makes the claim true: it is in the file the claim names and holds the name. */
+export function claimHolds(claim: { name: string; path: string }, block: ClaimBlock): boolean {
+  return namesPath(claim.path, block.path) && block.has(claim.name);
+}
+
+/**
+ * Share of an answer's locator claims that are true of the blocks it cites (each with its marker number n); null when
+ * the answer makes none. A claim with a marker is checked against that block; one without, against every cited block.
+ */
+export function locatorClaimsTrue(answer: string, cited: ReadonlyArray<ClaimBlock & { n: number }>): number | null {
+  const claims = locatorClaims(answer);
+  if (claims.length === 0) return null;
+  const held = claims.filter((c) => {
+    if (c.marker === null) return cited.some((b) => claimHolds(c, b));
+    const b = cited.find((x) => x.n === c.marker);
+    return b !== undefined && claimHolds(c, b);
+  }).length;
+  return held / claims.length;
+}
