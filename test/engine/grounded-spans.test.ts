@@ -14,6 +14,7 @@ import type { ModelBundle } from '../../extension/engine/engine-parts';
 import { loadBundle } from '../../extension/engine/model/load-bundle';
 import { bundleUnderTest } from '../bundle/bundle-under-test';
 import { NameSet, quotableNames } from '../../extension/engine/answer/quotable-names';
+import { locatorClaims, locatorClaimsTrue } from '../../extension/engine/answer/locator-claims';
 import { ExactMemoryReader, SAMPLE_DOCS } from './exact-memory-reader';
 
 const SOURCE = 'net/http_client.py\nfetch_url\nimport urllib.request\n\ndef fetch_url(url, timeout=10):\n    """Download the body."""\n    return response.read()';
@@ -48,6 +49,8 @@ describe('grounding rules', () => {
     assert.ok(ts.includes('items.length') && ts.includes('Item') && ts.includes('total'));
     for (const prose of ['Compute', 'grand', 'sum', 'export', 'function']) assert.ok(!ts.includes(prose), `comment word or keyword: ${prose}`);
     assert.ok(quotableNames(["a.py\n\nx = 'two words'"]).includes("'two words'"));
+    // A literal without a word character could never close a span (a span closes on one): not a name.
+    assert.ok(!quotableNames(["a.py\n\nx = ', '.join(parts) + \"\\n\""]).some((n) => n.startsWith("'") || n.startsWith('"')));
     assert.deepEqual(names, [...names].sort(), 'sorted, for prefix lookup');
     const set = new NameSet(names);
     assert.ok(set.extends('fetch_') && set.extends('urllib.re') && !set.extends('tkinter'));
@@ -137,6 +140,131 @@ describe('GroundedSpanRule with the bundle tokenizer', () => {
     const bracket = new Float32Array(vocabSize(bundle)).fill(0);
     bracket[bundle.tokenizer.encode('`')[0]] = 9;
     assert.match(bundle.tokenizer.decode([...code, rule.pick(bracket, code)]), /^It is `fetch_url`/);
+  });
+
+  /**
+   * Decodes `steps` tokens choosing with `rule` (or plain argmax) from logits that follow `script` while the text so
+   * far is a prefix of it (its next pieces favoured, longest first), and from seeded random logits after that.
+   */
+  function steer(rule: GroundedSpanRule | null, script: string, seed: number, steps = 48): string {
+    const vocab = vocabSize(bundle);
+    const texts = Array.from({ length: vocab }, (_, id) => bundle.tokenizer.decode([id]));
+    let state = seed;
+    const random = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const ids: number[] = [];
+    for (let step = 0; step < steps; step++) {
+      const text = bundle.tokenizer.decode(ids);
+      const logits = Float32Array.from({ length: vocab }, () => random() * 4);
+      if (script.startsWith(text)) {
+        const rest = script.slice(text.length);
+        texts.forEach((t, id) => { if (t.length > 0 && rest.startsWith(t)) logits[id] = 10 + t.length; });
+      }
+      logits[bundle.manifest.eos_id] = -10;
+      ids.push(rule ? rule.pick(logits, ids) : logits.indexOf(Math.max(...logits)));
+    }
+    return bundle.tokenizer.decode(ids);
+  }
+
+  it('keeps locator claims true: the path of a block that holds the name, and a marker citing that block', () => {
+    const sources = ['util/config.py\nload\ndef load(path):\n    return json.load(open(path))', SOURCE];
+    const blocks = sources.map((src, i) => {
+      const names = new Set(quotableNames([src]));
+      return { n: i + 1, path: src.split('\n')[0], has: (x: string) => names.has(x) };
+    });
+    const script = '`load` in `net/http_client.py` [2]. `fetch_url` is defined in `config.py` [1]. `json.load` in `net/';
+    let falseWithout = 0;
+    for (let seed = 1; seed <= 6; seed++) {
+      const text = steer(new GroundedSpanRule(bundle.tokenizer, sources, bundle.manifest.eos_id), script, seed);
+      assert.ok(locatorClaims(text).length > 0, `seed ${seed} made no claim: ${JSON.stringify(text)}`);
+      assert.equal(locatorClaimsTrue(text, blocks), 1, `seed ${seed}: ${JSON.stringify(text)}`);
+      assert.match(text, /^`load` in `(util\/)?config\.py` ?\[1\]/, `the claim the script began: ${JSON.stringify(text)}`);
+      assert.deepEqual(ungroundedSpans(text, sources), []);
+      falseWithout += 1 - (locatorClaimsTrue(steer(null, script, seed), blocks) ?? 1);
+    }
+    assert.ok(falseWithout > 0, 'the script must make false claims without the rule');
+  });
+
+  it('closes a locator claim with a marker citing a block in the file named that holds the name', () => {
+    const sources = [SOURCE, 'util/config.py\nload\ndef load(path):\n    return json.load(open(path))', 'util/config.py\ndump\ndef dump(x): pass'];
+    const rule = new GroundedSpanRule(bundle.tokenizer, sources, bundle.manifest.eos_id);
+    const logits = new Float32Array(vocabSize(bundle)).fill(0);
+    logits[bundle.tokenizer.encode('1')[0]] = 9;
+    logits[bundle.tokenizer.encode('3')[0]] = 8;
+    logits[bundle.tokenizer.encode('2')[0]] = 1;
+    for (const written of ['`load` in `util/config.py` [', '`load` is defined in `config.py`[']) {
+      const ids = bundle.tokenizer.encode(written);
+      assert.equal(bundle.tokenizer.decode([...ids, rule.pick(logits, ids)]), `${written}2`, 'block 2 holds load; 1 is another file, 3 lacks it');
+    }
+    // A marker that ends no claim may cite any block given.
+    const plain = bundle.tokenizer.encode('It reads the configuration [');
+    assert.equal(bundle.tokenizer.decode([...plain, rule.pick(logits, plain)]), 'It reads the configuration [1');
+    // Nor is a marker forced shut on a block the claim cannot cite: "[1" + "]" is refused, "[1" cannot be written.
+    const closing = new Float32Array(vocabSize(bundle)).fill(0);
+    closing[bundle.tokenizer.encode(']')[0]] = 9;
+    const two = bundle.tokenizer.encode('`load` in `config.py` [2');
+    assert.equal(bundle.tokenizer.decode([...two, rule.pick(closing, two)]), '`load` in `config.py` [2]');
+  });
+
+  it('names the file of the highest-ranked block that holds the name, whatever file the model prefers', () => {
+    const sources = ['util/config.py\nload\ndef load(path):\n    return json.load(open(path))', SOURCE, 'io/json_file.py\nread\ndef read(p): return json.load(p)'];
+    const rule = new GroundedSpanRule(bundle.tokenizer, sources, bundle.manifest.eos_id);
+    const logits = new Float32Array(vocabSize(bundle)).fill(0);
+    logits[bundle.tokenizer.encode('io')[0]] = 9;
+    logits[bundle.tokenizer.encode('util')[0]] = 1;
+    const ids = bundle.tokenizer.encode('`json.load` in `');
+    assert.equal(bundle.tokenizer.decode([...ids, rule.pick(logits, ids)]), '`json.load` in `util', 'blocks 1 and 3 hold json.load: block 1');
+  });
+
+  it("writes a claim's marker right after its path, where the model would go on or stop", () => {
+    const rule = new GroundedSpanRule(bundle.tokenizer, [SOURCE], bundle.manifest.eos_id);
+    for (const [written, next] of [['`fetch_url` in `net/http_client.py`', ' in'], ['`fetch_url` in `http_client.py` ', '`'], ['`fetch_url` in `http_client.py`', '.']]) {
+      const logits = new Float32Array(vocabSize(bundle)).fill(0);
+      logits[bundle.tokenizer.encode(next)[0]] = 9;
+      logits[bundle.manifest.eos_id] = 8;
+      const ids = bundle.tokenizer.encode(written);
+      for (let step = 0; step < 4 && !bundle.tokenizer.decode(ids).endsWith(']'); step++) ids.push(rule.pick(logits, ids));
+      const text = bundle.tokenizer.decode(ids);
+      assert.match(text.slice(written.length), /^ ?\[1\]$/, `${JSON.stringify(written)} → ${JSON.stringify(text)}`);
+    }
+    // Elsewhere the model may stop or go on as it likes.
+    const logits = new Float32Array(vocabSize(bundle)).fill(0);
+    logits[bundle.manifest.eos_id] = 9;
+    const done = bundle.tokenizer.encode('`fetch_url` in `http_client.py` [1]');
+    assert.equal(rule.pick(logits, done), bundle.manifest.eos_id);
+  });
+
+  it("makes an answer's first span a name of the highest-ranked block, later ones a name of any block", () => {
+    const sources = ['util/config.py\nload\ndef load(path):\n    return json.load(open(path))', SOURCE];
+    const rule = new GroundedSpanRule(bundle.tokenizer, sources, bundle.manifest.eos_id);
+    const logits = new Float32Array(vocabSize(bundle)).fill(0);
+    logits[bundle.tokenizer.encode('fetch')[0]] = 9;
+    logits[bundle.tokenizer.encode('load')[0]] = 1;
+    const first = bundle.tokenizer.encode('`');
+    assert.equal(bundle.tokenizer.decode([...first, rule.pick(logits, first)]), '`load', 'fetch_url is in block 2 only');
+    const later = bundle.tokenizer.encode('`load` [1] calls `');
+    assert.equal(bundle.tokenizer.decode([...later, rule.pick(logits, later)]), '`load` [1] calls `fetch');
+  });
+
+  it('lets a locator claim name a file by any end of its path, and a second name in the same file', () => {
+    const rule = new GroundedSpanRule(bundle.tokenizer, [SOURCE], bundle.manifest.eos_id);
+    const logits = new Float32Array(vocabSize(bundle)).fill(0);
+    const ids = bundle.tokenizer.encode('`fetch_url` in `net/http_client.py` [1]; `urllib.request` in `');
+    logits[bundle.tokenizer.encode('http')[0]] = 9;
+    assert.match(bundle.tokenizer.decode([...ids, rule.pick(logits, ids)]), /in `http$/, 'http_client.py, quoted again');
+  });
+
+  it('where the model would close a span that is not a name yet, finishes the nearest name, not the likeliest long one', () => {
+    const source = 'a.py\n\ndef _process_docstring(app, what):\n    return _process_docstrings_of_every_member(app)';
+    const rule = new GroundedSpanRule(bundle.tokenizer, [source], bundle.manifest.eos_id);
+    const logits = new Float32Array(vocabSize(bundle)).fill(0);
+    logits[bundle.tokenizer.encode('`')[0]] = 9;
+    logits[bundle.tokenizer.encode('s')[0]] = 6;
+    logits[bundle.tokenizer.encode('string')[0]] = 1;
+    const ids = bundle.tokenizer.encode('`_process_doc');
+    assert.equal(bundle.tokenizer.decode([...ids, rule.pick(logits, ids)]), '`_process_docstring');
+    // Where the model does not want to close, the likeliest continuation stands.
+    logits[bundle.tokenizer.encode('`')[0]] = 0;
+    assert.equal(bundle.tokenizer.decode([...ids, rule.pick(logits, ids)]), '`_process_docs');
   });
 
   it('changes nothing while the most likely token is grounded', () => {

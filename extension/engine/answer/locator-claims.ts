@@ -92,3 +92,45 @@ export function locatorClaimsTrue(answer: string, cited: ReadonlyArray<ClaimBloc
   }).length;
   return held / claims.length;
 }
+
+/** What the blocks an answer reads allow a locator claim to say, slot by slot (grounded-spans.ts keeps claims true). */
+export class ClaimSlots {
+  /** `paths[b]` and `names[b]`: block b+1's path and the names it holds (quotable-names.ts). */
+  constructor(private readonly paths: readonly string[], private readonly names: ReadonlyArray<ReadonlySet<string>>) {}
+
+  /**
+   * A span opened after `before` that is a claim's path: the forms it may take (the path and its "/"-cut ends) of
+   * the highest-ranked block that holds the claim's name, or of every block when none does (a name closed only
+   * because the rule relaxed). Null when the span is not a claim's path.
+   */
+  pathChoices(before: string): string[] | null {
+    const slot = pathSlot(before);
+    if (!slot) return null;
+    const first = this.names.findIndex((names) => names.has(collapse(slot.name)));
+    return [...new Set((first >= 0 ? [this.paths[first]] : this.paths).flatMap(pathForms))];
+  }
+
+  /**
+   * A marker opened after `before` that ends a claim: the blocks it may cite (1-based), those in the file the claim
+   * names that hold its name, else those in that file. Null when it ends no claim or no block is in that file.
+   */
+  markerChoices(before: string): Set<number> | null {
+    const slot = markerSlot(before);
+    if (!slot || slot.kind !== 'marker') return null;
+    const inFile = this.paths.map((p, b) => (namesPath(slot.path, p) ? b + 1 : 0)).filter((n) => n > 0);
+    const holding = inFile.filter((n) => this.names[n - 1].has(collapse(slot.name)));
+    const choices = holding.length > 0 ? holding : inFile;
+    return choices.length > 0 ? new Set(choices) : null;
+  }
+
+  /** Whether `text` ends with a claim's path (and a space), so that its marker must come next. */
+  awaitsMarker(text: string, last: boolean): boolean {
+    // Not on the length limit's last token, which could not write a whole marker.
+    if (last || !(text.endsWith('`') || text.endsWith('` '))) return false;
+    return this.markerChoices(text) !== null;
+  }
+}
+
+function collapse(text: string): string {
+  return text.replace(/\s+/g, ' ');
+}

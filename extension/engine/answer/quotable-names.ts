@@ -9,6 +9,7 @@
 const CHAIN = /[\p{L}_$][\p{L}\p{N}_$]*(?:\.[\p{L}_$][\p{L}\p{N}_$]*)*/gu;
 const NUMBER = /(?<![\p{L}\p{N}_$.])\d+(?:\.\d+)?(?![\p{L}\p{N}_$])/gu;
 const STRING = /(['"])(?:(?!\1)[^\\\n]){0,38}\1/g;
+const HAS_WORD = /[\p{L}\p{N}_$]/u;
 /** Any one-line string literal, escapes included: its words are prose, not names. */
 const ANY_STRING = /(['"])(?:\\.|(?!\1)[^\\\n])*\1/g;
 const TRIPLE_QUOTED = /("""|''')[\s\S]*?(?:\1|$)/g;
@@ -49,7 +50,9 @@ export function quotableNames(sources: readonly string[]): string[] {
       if (call !== null) names.add(m[0] + call);
     }
     for (const m of code.matchAll(NUMBER)) if (!inString(m.index)) names.add(m[0]);
-    for (const m of code.matchAll(STRING)) names.add(m[0]);
+    // A literal with no letter, digit or underscore ('", "') names nothing, and a span holding only it could never
+    // close (grounded-spans.ts closes a span on a word character): the rule walked into it and wrote garbage.
+    for (const m of code.matchAll(STRING)) if (HAS_WORD.test(m[0])) names.add(m[0]);
   }
   return [...names].sort();
 }
