@@ -18,7 +18,12 @@ development kit's changelog_loc set (models/training/devkit) is compared the sam
 
 `--fusion-weight W` adds a "fused@W" ranking: each question's reciprocal rank fused at memory weight W, read from the
 `fusionGrid` that `clara eval --fusion-grid` writes into results.json. Two bundles calibrated to different weights
-(or one not calibrated) are then compared at one weight rather than each at its own."""
+(or one not calibrated) are then compared at one weight rather than each at its own.
+
+`--answers` adds the generator's answers, paired per question on each of ANSWER_METRICS as results.json holds them
+(`answers.generator.metrics`): token F1, citation file hit and precision, line hit, and the share of locator claims
+true (a question counts there only where both runs' answers make a claim). Two runs of one bundle that differ in how
+it answers (e.g. a decoding rule) are compared this way on the same retrieved blocks."""
 from __future__ import annotations
 
 import argparse
@@ -31,6 +36,8 @@ EVAL_DIR = Path("/work/shared/eval")
 DEV_DIR = Path(__file__).resolve().parents[1] / "devkit"
 SETS = {"sweqa": "sweqa.jsonl", "swebench_lite_loc": "swebench_lite_loc.jsonl", "changelog_loc": "changelog_loc.jsonl"}
 RANKINGS = ["memory", "lexical", "fused"]
+ANSWER_METRICS = ["answer_token_f1", "citation_file_hit", "citation_file_precision", "citation_line_hit",
+                  "locators_true"]
 
 
 def gold_files(eval_dir: Path, dev_dir: Path = DEV_DIR) -> dict[str, dict[str, set[str]]]:
@@ -61,14 +68,26 @@ def grid_reciprocal_ranks(out_dir: Path, set_name: str, weight: float) -> dict[s
     return ranks
 
 
-def paired_values(base: dict[str, float], cand: dict[str, float], ids: Iterable[str]) -> dict:
+def answer_metric(out_dir: Path, set_name: str, metric: str) -> dict[str, float]:
+    """Each question's value of one generator answer metric, where its answer has it."""
+    values: dict[str, float] = {}
+    for f in sorted(out_dir.rglob("results.json")):
+        for row in json.loads(f.read_text())["results"]:
+            generator = (row.get("answers") or {}).get("generator")
+            if row["set"] == set_name and generator and metric in generator["metrics"]:
+                values[row["id"]] = generator["metrics"][metric]
+    return values
+
+
+def paired_values(base: dict[str, float], cand: dict[str, float], ids: Iterable[str],
+                  key: str = "mrr_difference") -> dict:
     diffs = [cand[i] - base[i] for i in ids if i in base and i in cand]
     n = len(diffs)
     if n < 2:
         return {"n": n}
     mean = sum(diffs) / n
     se = math.sqrt(sum((d - mean) ** 2 for d in diffs) / (n - 1) / n)
-    return {"n": n, "mrr_difference": round(mean, 4), "paired_se": round(se, 4),
+    return {"n": n, key: round(mean, 4), "paired_se": round(se, 4),
             "better": sum(d > 0 for d in diffs), "worse": sum(d < 0 for d in diffs)}
 
 
@@ -94,7 +113,7 @@ def top_k_split(memory: dict[str, list[str]], lexical: dict[str, list[str]], gol
 
 
 def compare(base: Path, runs: dict[str, Path], gold: dict[str, dict[str, set[str]]], k: int,
-            fusion_weight: float | None = None) -> dict:
+            fusion_weight: float | None = None, answers: bool = False) -> dict:
     out: dict = {"k": k, "paired": {}, "top_k_split": {}}
     for label, folder in {"base": base, **runs}.items():
         out["top_k_split"][label] = {s: top_k_split(rankings(folder, s, "memory"), rankings(folder, s, "lexical"),
@@ -106,6 +125,10 @@ def compare(base: Path, runs: dict[str, Path], gold: dict[str, dict[str, set[str
             out["paired"][label][f"fused@{fusion_weight:g}"] = {
                 s: paired_values(grid_reciprocal_ranks(base, s, fusion_weight),
                                  grid_reciprocal_ranks(folder, s, fusion_weight), gold[s]) for s in SETS}
+        if answers:
+            out["paired"][label]["answers"] = {
+                m: {s: paired_values(answer_metric(base, s, m), answer_metric(folder, s, m), gold[s], key="difference")
+                    for s in SETS} for m in ANSWER_METRICS}
     return out
 
 
@@ -118,12 +141,13 @@ def main() -> None:
     ap.add_argument("--dev-dir", type=Path, default=DEV_DIR)
     ap.add_argument("--fusion-weight", type=float, help="also compare the fused ranking at this memory weight "
                     "(from results.json's fusionGrid)")
+    ap.add_argument("--answers", action="store_true", help="also pair the generator's answer metrics")
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
     base_label, base = args.base.split("=", 1)
     runs = {label: Path(folder) for label, folder in (spec.split("=", 1) for spec in args.run)}
     result = {"base": base_label, **compare(Path(base), runs, gold_files(args.eval_dir, args.dev_dir), args.k,
-                                              args.fusion_weight)}
+                                              args.fusion_weight, args.answers)}
     print(json.dumps(result, indent=1))
     if args.out:
         args.out.write_text(json.dumps(result, indent=1) + "\n")
