@@ -5,8 +5,8 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scratchDir } from '../fixtures/fixture-repo';
 import {
-  aggregate, answerTokens, citationMetrics, exactMatch, rankedFiles, retrievalMetrics, spanHitAtK, tokenF1,
-  type MetricRow, type Span,
+  aggregate, answerTokens, citationMetrics, exactMatch, firstNameInReference, rankedFiles, retrievalMetrics, spanHitAtK,
+  tokenF1, type MetricRow, type Span,
 } from '../../extension/engine/eval/scoring';
 import { scoreAnswer } from '../../extension/engine/eval/question-result';
 
@@ -142,4 +142,18 @@ test('an abstention is no answer: F1 and EM 0 whatever its message says; its lis
   assert.equal(abstained.metrics.abstained, 1);
   const answered = scoreAnswer(q, message, cited, { abstained: false });
   assert.ok(answered.metrics.answer_token_f1! > 0, 'the same text as an answer is scored');
+});
+
+test('first name in the reference: the identifier of the first quoted span, as a whole word of the reference', () => {
+  const ref = 'The `open_resource` method of Flask joins root_path with the resource; see app.py and json.dumps.';
+  assert.equal(firstNameInReference('`Flask.open_resource` in `app.py` [1].', ref), 1, 'the last part of a chain');
+  assert.equal(firstNameInReference('`open_resource(resource, mode)` [1].', ref), 1, 'the name of a call');
+  assert.equal(firstNameInReference('`app.py` [1].', ref), 1, 'a file name without its extension');
+  assert.equal(firstNameInReference('`src/flask/app.py` [1].', ref), 1, 'a path: its file name');
+  assert.equal(firstNameInReference('`json.dumps` [1].', ref), 1);
+  assert.equal(firstNameInReference('`None` in `app.py` [1].', ref), 0, 'only the first span counts');
+  assert.equal(firstNameInReference('`open` [1].', ref), 0, 'a whole word, not a piece of open_resource');
+  assert.equal(firstNameInReference('`root` [1].', ref), 0, 'nor of root_path');
+  assert.equal(firstNameInReference('It is not found.', ref), null, 'no span: not counted');
+  assert.equal(firstNameInReference('`", "` [1].', ref), 0);
 });

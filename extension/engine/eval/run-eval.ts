@@ -21,7 +21,7 @@ import { COSQA_CORPUS_ID, loadEvalSet, type EvalQuestion, type EvalSetName } fro
 import {
   scoreAnswer, scorePeerFiles, scoreRetrieval, type QuestionResult, type RetrievalOutcome, type RetrievalSystem,
 } from './question-result';
-import type { Span } from './scoring';
+import { firstNameInReference, type Span } from './scoring';
 
 /** Chunks retrieved per question for ranking: enough to fill 10 distinct files in practice. */
 export const SEARCH_K = 50;
@@ -210,6 +210,8 @@ async function runQuestion(q: EvalQuestion, ctx: QuestionContext): Promise<Quest
         if (grounded !== null) r.answers.generator.metrics.quoted_grounded = grounded;
         const locators = locatorClaimsTrue(a.answer, a.citations.map((c) => claimBlock(c, ctx.reader.read(c))));
         if (locators !== null) r.answers.generator.metrics.locators_true = locators;
+        const named = q.referenceAnswer === undefined ? null : firstNameInReference(a.answer, q.referenceAnswer);
+        if (named !== null) r.answers.generator.metrics.first_name_in_reference = named;
       }
     }
   } catch (e) {

@@ -161,3 +161,24 @@ export function aggregate(rows: Array<{ group: string; metrics: MetricRow }>): R
   }
   return out;
 }
+
+/** A file name by its extension (`app.py`), as against a dotted chain (`json.dumps`). */
+const SOURCE_FILE = /\.(py|pyi|js|jsx|mjs|cjs|ts|tsx|go|java|rs|rb|c|h|cc|cpp|hpp|cs|php|swift|kt|scala|md|rst|json|ya?ml|toml|cfg|ini|txt|sh)$/;
+
+/**
+ * Whether the first name an answer quotes (its first backticked span) is one the reference answer uses (ours): the
+ * span's identifier (a call's name, a dotted chain's last part, a path's file name without extension) as a whole
+ * word of the reference. 1 or 0; null for an answer that quotes nothing. Token F1 cannot tell an answer that names
+ * the function a reference explains from one that names `None`; this can.
+ */
+export function firstNameInReference(answer: string, reference: string): number | null {
+  const span = /`([^`]+)`/.exec(answer)?.[1];
+  if (span === undefined) return null;
+  const head = span.split('(', 1)[0].trim();
+  const name = head.includes('/') || SOURCE_FILE.test(head)
+    ? head.slice(head.lastIndexOf('/') + 1).replace(/\.[^.]*$/, '')
+    : head.slice(head.lastIndexOf('.') + 1);
+  if (!/[\p{L}\p{N}_]/u.test(name)) return 0;
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(?<![\\p{L}\\p{N}_])${escaped}(?![\\p{L}\\p{N}_])`, 'u').test(reference) ? 1 : 0;
+}
