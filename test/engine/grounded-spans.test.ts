@@ -13,7 +13,7 @@ import {
 import type { ModelBundle } from '../../extension/engine/engine-parts';
 import { loadBundle } from '../../extension/engine/model/load-bundle';
 import { bundleUnderTest } from '../bundle/bundle-under-test';
-import { NameSet, quotableNames } from '../../extension/engine/answer/quotable-names';
+import { definedNames, NameSet, namesDefinition, quotableNames } from '../../extension/engine/answer/quotable-names';
 import { locatorClaims, locatorClaimsTrue } from '../../extension/engine/answer/locator-claims';
 import { ExactMemoryReader, SAMPLE_DOCS } from './exact-memory-reader';
 
@@ -55,6 +55,15 @@ describe('grounding rules', () => {
     const set = new NameSet(names);
     assert.ok(set.extends('fetch_') && set.extends('urllib.re') && !set.extends('tkinter'));
     assert.ok(!set.extends('timeou', new Set(['timeout'])), 'every name it leads to is excluded');
+  });
+
+  it('defined names: the parts of the symbol, the names after definition keywords, upper-case constants', () => {
+    assert.deepEqual([...definedNames('a/app.py\nFlask.open_resource\nclass Helper:\n    def run(self): pass\nMAX_SIZE = 3\nx = Helper()')].sort(),
+      ['Flask', 'Helper', 'MAX_SIZE', 'open_resource', 'run']);
+    assert.deepEqual([...definedNames('s.ts\n\nexport function total(a: number) {}\ninterface Item {}\n// class Old\nconst y = total(1);')].sort(), ['Item', 'total']);
+    assert.deepEqual([...definedNames('s.go\n\nfunc (s *Server) Serve(l net.Listener) error {}\ntype Handler interface{}')].sort(), ['Handler', 'Serve']);
+    assert.ok(namesDefinition('Flask.open_resource', new Set(['open_resource'])) && namesDefinition('run(self)', new Set(['run'])));
+    assert.ok(!namesDefinition('Flask.config', new Set(['Flask'])) && !namesDefinition('None', new Set(['run'])));
   });
 
   it('lists backticked spans in order and ignores an unclosed last one', () => {
@@ -243,6 +252,20 @@ describe('GroundedSpanRule with the bundle tokenizer', () => {
     assert.equal(bundle.tokenizer.decode([...first, rule.pick(logits, first)]), '`load', 'fetch_url is in block 2 only');
     const later = bundle.tokenizer.encode('`load` [1] calls `');
     assert.equal(bundle.tokenizer.decode([...later, rule.pick(logits, later)]), '`load` [1] calls `fetch');
+  });
+
+  it("leads with a definition of the block, not a value or a call it makes, where the block defines one", () => {
+    const source = 'util/config.py\nload\ndef load(path):\n    return None if not path else json.loads(read(path))';
+    const rule = new GroundedSpanRule(bundle.tokenizer, [source], bundle.manifest.eos_id);
+    const logits = new Float32Array(vocabSize(bundle)).fill(0);
+    for (const [piece, logit] of [['None', 9], ['json', 8], ['read', 7], ['util', 6], ['load', 1]] as const) {
+      logits[bundle.tokenizer.encode(piece)[0]] = logit;
+    }
+    const first = bundle.tokenizer.encode('`');
+    assert.equal(bundle.tokenizer.decode([...first, rule.pick(logits, first)]), '`load');
+    // A block that defines nothing leads with any of its names that is not a literal.
+    const bare = new GroundedSpanRule(bundle.tokenizer, ['util/config.py\n\nsettings = read(path)'], bundle.manifest.eos_id);
+    assert.equal(bundle.tokenizer.decode([...first, bare.pick(logits, first)]), '`read');
   });
 
   it('lets a locator claim name a file by any end of its path, and a second name in the same file', () => {

@@ -8,11 +8,11 @@
  * generator was given ("[1]" to "[k]") and close before anything else is written.
  *
  * Locator claims ("`name` in `path` [n]", the form the generator is trained to locate code in; locator-claims.ts) are
- * kept true: the answer's first span is a name of the highest-ranked block (the block the model cites in almost every
- * answer), the span after " in " is the path (or a "/"-cut end of it) of the highest-ranked block that holds the
- * name, and the marker, which must follow the path, cites a block in that file that holds it. Before this, 98 % of the
- * claims in SWE-QA and SWE-bench Lite answers were false: a file the cited block is not in, or a word of the code
- * written as a path (docs/MODEL.md, "Grounded decoding").
+ * kept true. The answer's first span names a definition of the highest-ranked block (the block the model cites in
+ * almost every answer; leadNames below). The span after " in " is the path (or a "/"-cut end of it) of the
+ * highest-ranked block that holds the name. The marker must follow the path and cite a block in that file that holds
+ * the name. Before this, 98 % of the claims in SWE-QA and SWE-bench Lite answers were false: a file the cited block
+ * is not in, or a word of the code written as a path (docs/MODEL.md, "Grounded decoding").
  *
  * Why: a from-scratch generator this small names files and symbols from its training corpus rather than from the
  * memories (measured on SWE-QA before this rule: 2 of 127 answers' backticked names occurred in the chunks read;
@@ -22,7 +22,7 @@
  */
 import type { DecodingRule, TextTokenizer } from '../engine-parts';
 import { ClaimSlots } from './locator-claims';
-import { NameSet, quotableNames } from './quotable-names';
+import { definedNames, NameSet, namesDefinition, quotableNames } from './quotable-names';
 
 /** A backticked span longer than this is cut off: nothing the model should quote in an answer is that long. */
 export const MAX_SPAN_CHARS = 96;
@@ -113,8 +113,7 @@ export class GroundedSpanRule implements DecodingRule {
     const blockNames = sources.map((s) => new Set(quotableNames([s])));
     this.claims = new ClaimSlots(sources.map((s) => s.split('\n', 1)[0].trim()), blockNames);
     this.names = new NameSet([...new Set(blockNames.flatMap((n) => [...n]))].sort());
-    // Its names, not its literals: every trained answer that starts with a span starts with a name.
-    this.leadNames = this.blocks > 0 ? new NameSet([...blockNames[0]].filter((n) => NAME_START.test(n)).sort()) : this.names;
+    this.leadNames = this.blocks > 0 ? new NameSet(leadNames(blockNames[0], definedNames(sources[0]))) : this.names;
   }
 
   /**
@@ -309,6 +308,16 @@ export class GroundedSpanRule implements DecodingRule {
     }
     return ok;
   }
+}
+
+/**
+ * What an answer's first span may be, of the names of the block it names: every trained answer that starts with a
+ * span starts with a definition of its block ("`Flask.open_resource` in `app.py` [1].", "`load(path)` [1]."), so the
+ * names that name one; a block that defines nothing gives its names that are not literals.
+ */
+function leadNames(names: ReadonlySet<string>, defined: ReadonlySet<string>): string[] {
+  const definitions = [...names].filter((n) => NAME_START.test(n) && namesDefinition(n, defined));
+  return (definitions.length > 0 ? definitions : [...names].filter((n) => NAME_START.test(n))).sort();
 }
 
 /** A quoted span worth closing: something with a letter, digit or underscore, not starting or ending in a space. */

@@ -57,6 +57,32 @@ export function quotableNames(sources: readonly string[]): string[] {
   return [...names].sort();
 }
 
+/** A definition keyword of the indexed languages and the name it defines (a Go method's receiver skipped). */
+const DEFINITION = /\b(?:def|class|function\*?|func(?:\s*\([^)]*\))?|fn|interface|struct|enum|trait|type)\s+([\p{L}_$][\p{L}\p{N}_$]*)/gu;
+/** A module constant (Python's convention: an upper-case name assigned at the start of a line). */
+const CONSTANT = /^[ \t]*([A-Z][A-Z0-9_]{2,})[ \t]*(?::[^=\n]*)?=(?!=)/gm;
+
+/**
+ * The names a source (path line, symbol line, then the chunk's text) defines: each part of its symbol (the chunker's
+ * name for the chunk: `Flask.open_resource`, `Flask`, `open_resource`), the names after definition keywords, and
+ * upper-case constants. An answer is trained to start with one of these (`answer/grounded-spans.ts`).
+ */
+export function definedNames(source: string): Set<string> {
+  const [pathLine = '', symbolLine = ''] = source.split('\n', 2);
+  const defined = new Set<string>();
+  for (const m of symbolLine.matchAll(CHAIN)) for (const part of m[0].split('.')) defined.add(part);
+  const code = withoutComments(source.split('\n').slice(2).join('\n'), pathLine.trim());
+  for (const m of code.matchAll(DEFINITION)) defined.add(m[1]);
+  for (const m of code.matchAll(CONSTANT)) defined.add(m[1]);
+  return defined;
+}
+
+/** Whether a quotable name names one of `defined`: the name itself, a chain ending in it, or a call of either. */
+export function namesDefinition(name: string, defined: ReadonlySet<string>): boolean {
+  const head = name.split('(', 1)[0];
+  return defined.has(head) || defined.has(head.slice(head.lastIndexOf('.') + 1));
+}
+
 /** A dotted chain and every contiguous part of it (`self.tk.call`: `self.tk`, `tk.call`, `call`, …), keywords left out. */
 function addChain(names: Set<string>, chain: string): void {
   const parts = chain.split('.');
