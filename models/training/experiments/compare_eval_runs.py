@@ -21,8 +21,8 @@ development kit's changelog_loc set (models/training/devkit) is compared the sam
 (or one not calibrated) are then compared at one weight rather than each at its own.
 
 `--answers` adds the generator's answers, paired per question on each of ANSWER_METRICS as results.json holds them
-(`answers.generator.metrics`): token F1, citation file hit and precision, line hit, and the share of locator claims
-true (a question counts there only where both runs' answers make a claim). Two runs of one bundle that differ in how
+(`answers.generator.metrics`): token F1, citation file hit and precision, line hit, the share of locator claims
+true and whether the first name quoted is in the reference (a question counts there only where both runs have it). Two runs of one bundle that differ in how
 it answers (e.g. a decoding rule) are compared this way on the same retrieved blocks."""
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ DEV_DIR = Path(__file__).resolve().parents[1] / "devkit"
 SETS = {"sweqa": "sweqa.jsonl", "swebench_lite_loc": "swebench_lite_loc.jsonl", "changelog_loc": "changelog_loc.jsonl"}
 RANKINGS = ["memory", "lexical", "fused"]
 ANSWER_METRICS = ["answer_token_f1", "citation_file_hit", "citation_file_precision", "citation_line_hit",
-                  "locators_true"]
+                  "locators_true", "first_name_in_reference"]
 
 
 def gold_files(eval_dir: Path, dev_dir: Path = DEV_DIR) -> dict[str, dict[str, set[str]]]:
