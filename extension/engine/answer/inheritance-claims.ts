@@ -1,0 +1,84 @@
+/**
+ * Inheritance claims: the generator's trained answers say what a class derives from in two forms, "`A` [n] inherits
+ * from `B` in `path` [m]" and "`A` derives from `B`, `C` [n]". Such a claim is true when some block read defines class
+ * A with B among its bases. This module reads the bases the blocks declare, the claims of an answer (for the
+ * evaluation's `inherits_true`) and the slot a partial answer is in (for grounded decoding, which keeps the claims
+ * true while they are written, and refuses the words for a name no block gives bases for: grounded-spans.ts).
+ */
+
+/** Python's `class A(B, C):` and the `class A extends B` / `implements C, D` of JavaScript, TypeScript and Java. */
+const PY_CLASS = /\bclass\s+([\p{L}_$][\p{L}\p{N}_$]*)\s*\(([^)]*)\)\s*:/gu;
+const EXTENDS_CLASS = /\bclass\s+([\p{L}_$][\p{L}\p{N}_$]*)(?:\s*<[^>{]*>)?((?:\s+(?:extends|implements)\s+[\p{L}_$][\p{L}\p{N}_$.]*(?:\s*<[^>{]*>)?(?:\s*,\s*[\p{L}_$][\p{L}\p{N}_$.]*(?:\s*<[^>{]*>)?)*)+)/gu;
+const BASE_NAME = /[\p{L}_$][\p{L}\p{N}_$]*(?:\.[\p{L}_$][\p{L}\p{N}_$]*)*/gu;
+/** The words of a claim between the class and its base. */
+const CLAIM_WORDS = /^(?: \[\d+\])? (?:inherits|derives) from $/;
+/** The same, as far as the verb: where the claim starts being made. */
+const CLAIM_VERB = /^(?: \[\d+\])? (?:inherits|derives)/;
+
+/**
+ * The bases each class in `code` declares, by class name: every base as written (`migrations.Migration`) and its
+ * last dotted part (`Migration`); keyword arguments (`metaclass=ABCMeta`) and type arguments are not bases.
+ */
+export function classBases(code: string): Map<string, Set<string>> {
+  const bases = new Map<string, Set<string>>();
+  const add = (cls: string, list: string) => {
+    const set = bases.get(cls) ?? new Set<string>();
+    for (const part of list.replace(/<[^>]*>|\[[^\]]*\]/g, '').split(',')) {
+      if (part.includes('=')) continue;
+      const name = part.trim().match(BASE_NAME)?.[0];
+      if (!name || name === 'object') continue;
+      set.add(name);
+      set.add(name.slice(name.lastIndexOf('.') + 1));
+    }
+    if (set.size > 0) bases.set(cls, set);
+  };
+  for (const m of code.matchAll(PY_CLASS)) add(m[1], m[2]);
+  for (const m of code.matchAll(EXTENDS_CLASS)) add(m[1], m[2].replace(/\b(?:extends|implements)\b/g, ','));
+  return bases;
+}
+
+/** The bases of `cls` over several blocks' maps (a class may be read in one block and named in another). */
+export function basesOf(cls: string, maps: ReadonlyArray<ReadonlyMap<string, ReadonlySet<string>>>): Set<string> {
+  const name = cls.split('(', 1)[0];
+  const short = name.slice(name.lastIndexOf('.') + 1);
+  const out = new Set<string>();
+  for (const map of maps) for (const b of map.get(short) ?? []) out.add(b);
+  return out;
+}
+
+export interface InheritanceClaim {
+  /** The class (the span before "inherits from" / "derives from"). */
+  name: string;
+  /** The base it is said to have. */
+  base: string;
+}
+
+/** The claims of an answer: a span, the claim's words, and the span that follows them. */
+export function inheritanceClaims(answer: string): InheritanceClaim[] {
+  const seg = answer.split('`');
+  const closed = seg.length % 2 === 1 ? seg.length : seg.length - 1;
+  const claims: InheritanceClaim[] = [];
+  for (let i = 3; i < closed; i += 2) if (CLAIM_WORDS.test(seg[i - 1])) claims.push({ name: seg[i - 2], base: seg[i] });
+  return claims;
+}
+
+/** Share of an answer's inheritance claims that the blocks' declared bases make true; null when it makes none. */
+export function inheritanceClaimsTrue(answer: string, maps: ReadonlyArray<ReadonlyMap<string, ReadonlySet<string>>>): number | null {
+  const claims = inheritanceClaims(answer);
+  if (claims.length === 0) return null;
+  return claims.filter((c) => basesOf(c.name, maps).has(c.base)).length / claims.length;
+}
+
+/** The class a span opened after `before` is said to derive from, when `before` ends with the claim's words. */
+export function baseSlot(before: string): string | null {
+  const seg = before.split('`');
+  if (seg.length % 2 === 0 || seg.length < 3) return null;
+  return CLAIM_WORDS.test(seg[seg.length - 1]) ? seg[seg.length - 2] : null;
+}
+
+/** The class `text` (outside a span) starts making an inheritance claim about, once its verb is written; else null. */
+export function claimVerbAfter(text: string): string | null {
+  const seg = text.split('`');
+  if (seg.length % 2 === 0 || seg.length < 3) return null;
+  return CLAIM_VERB.test(seg[seg.length - 1]) ? seg[seg.length - 2] : null;
+}
