@@ -268,6 +268,24 @@ describe('GroundedSpanRule with the bundle tokenizer', () => {
     assert.equal(bundle.tokenizer.decode([...first, bare.pick(logits, first)]), '`read');
   });
 
+  it('keeps inheritance claims true: a base the blocks declare for the class, and the verb only for such a class', () => {
+    const sources = ['app/models.py\nModel\nclass Model(Base, Mixin):\n    def save(self): return Store()', 'app/store.py\nStore\nclass Store:\n    pass'];
+    const rule = new GroundedSpanRule(bundle.tokenizer, sources, bundle.manifest.eos_id);
+    const logits = new Float32Array(vocabSize(bundle)).fill(0);
+    logits[bundle.tokenizer.encode('Store')[0]] = 9;
+    logits[bundle.tokenizer.encode('Mixin')[0]] = 2;
+    const object = bundle.tokenizer.encode('`Model` [1] inherits from `');
+    assert.equal(bundle.tokenizer.decode([...object, rule.pick(logits, object)]), '`Model` [1] inherits from `Mixin', 'Store is no base of Model');
+    // "inherits" of a name no block gives bases for (a method) is refused where the model would write it.
+    const verb = new Float32Array(vocabSize(bundle)).fill(0);
+    verb[bundle.tokenizer.encode('its')[0]] = 9;
+    for (const [written, allowed] of [['`save` [1] inher', false], ['`Model` [1] inher', true]] as const) {
+      const ids = bundle.tokenizer.encode(written);
+      const text = bundle.tokenizer.decode([...ids, rule.pick(verb, ids)]);
+      assert.equal(text === `${written}its`, allowed, `${written} → ${JSON.stringify(text)}`);
+    }
+  });
+
   it('lets a locator claim name a file by any end of its path, and a second name in the same file', () => {
     const rule = new GroundedSpanRule(bundle.tokenizer, [SOURCE], bundle.manifest.eos_id);
     const logits = new Float32Array(vocabSize(bundle)).fill(0);

@@ -12,7 +12,9 @@
  * almost every answer; leadNames below). The span after " in " is the path (or a "/"-cut end of it) of the
  * highest-ranked block that holds the name. The marker must follow the path and cite a block in that file that holds
  * the name. Before this, 98 % of the claims in SWE-QA and SWE-bench Lite answers were false: a file the cited block
- * is not in, or a word of the code written as a path (docs/MODEL.md, "Grounded decoding").
+ * is not in, or a word of the code written as a path (docs/MODEL.md, "Grounded decoding"). Inheritance claims
+ * ("`A` inherits from `B`", "`A` derives from `B`"; inheritance-claims.ts) likewise: the base must be one the blocks
+ * declare for class A, and the verb is refused for a name no block gives bases for.
  *
  * Why: a from-scratch generator this small names files and symbols from its training corpus rather than from the
  * memories (measured on SWE-QA before this rule: 2 of 127 answers' backticked names occurred in the chunks read;
@@ -21,6 +23,7 @@
  * ("[1`will`"), which the display could only drop (citation-markers.ts).
  */
 import type { DecodingRule, TextTokenizer } from '../engine-parts';
+import { basesOf, baseSlot, claimVerbAfter, classBases } from './inheritance-claims';
 import { ClaimSlots } from './locator-claims';
 import { definedNames, NameSet, namesDefinition, quotableNames } from './quotable-names';
 
@@ -106,12 +109,15 @@ export class GroundedSpanRule implements DecodingRule {
   private readonly blocks: number;
   /** What locator claims may say of the blocks. */
   private readonly claims: ClaimSlots;
+  /** The bases each block's classes declare, for inheritance claims. */
+  private readonly bases: Array<Map<string, Set<string>>>;
 
   constructor(private readonly tokenizer: TextTokenizer, sources: readonly string[], private readonly eosId: number) {
     this.blocks = sources.length;
     this.text = groundingText(sources);
     const blockNames = sources.map((s) => new Set(quotableNames([s])));
     this.claims = new ClaimSlots(sources.map((s) => s.split('\n', 1)[0].trim()), blockNames);
+    this.bases = sources.map((s) => classBases(s.split('\n').slice(2).join('\n')));
     this.names = new NameSet([...new Set(blockNames.flatMap((n) => [...n]))].sort());
     this.leadNames = this.blocks > 0 ? new NameSet(leadNames(blockNames[0], definedNames(sources[0]))) : this.names;
   }
@@ -142,7 +148,7 @@ export class GroundedSpanRule implements DecodingRule {
       for (const id of order) if (allowed(id)) return id;
       // The whole vocabulary, best logit first without sorting it: only a token that beats the best allowed so far
       // is checked, and inside a span only tokens whose first character can continue it.
-      const starts = state.open ? this.nextChars(state.span, state.pathChoices, state.lead) : null;
+      const starts = state.open ? this.nextChars(state.span, state.spanChoices, state.lead) : null;
       let found = -1;
       for (let id = 0; id < logits.length; id++) {
         if (found >= 0 && logits[id] <= logits[found]) continue;
@@ -159,7 +165,7 @@ export class GroundedSpanRule implements DecodingRule {
    * the likeliest among equals; -1 when no token leads to one.
    */
   private nearestName(state: State, quoted: ReadonlySet<string>, relax: Relax, logits: Float32Array, texts: string[]): number {
-    const starts = this.nextChars(state.span, state.pathChoices, state.lead);
+    const starts = this.nextChars(state.span, state.spanChoices, state.lead);
     let found = -1;
     let fewest = Infinity;
     for (let id = 0; id < logits.length; id++) {
@@ -175,10 +181,10 @@ export class GroundedSpanRule implements DecodingRule {
 
   /** How many characters `span` still needs to be a name it may close on (Infinity when it leads to none). */
   private charsToName(span: string, quoted: ReadonlySet<string>, relax: Relax, state: State): number {
-    const names = state.pathChoices ? state.pathChoices.filter((p) => p.startsWith(span)) : (state.lead ? this.leadNames : this.names).startingWith(span);
+    const names = state.spanChoices ? state.spanChoices.filter((p) => p.startsWith(span)) : (state.lead ? this.leadNames : this.names).startingWith(span);
     let fewest = Infinity;
     for (const name of names) {
-      if (name.length - span.length < fewest && this.closes(name, quoted, relax === 'any-close' ? 'repeats' : relax, false, state.pathChoices, state.lead)) {
+      if (name.length - span.length < fewest && this.closes(name, quoted, relax === 'any-close' ? 'repeats' : relax, false, state.spanChoices, state.lead)) {
         fewest = name.length - span.length;
       }
     }
@@ -192,7 +198,7 @@ export class GroundedSpanRule implements DecodingRule {
     if (piece === null) {
       return !state.open && state.marker === null && this.pathWordOk(state.word, true) && !this.claims.awaitsMarker(state.text, state.last);
     }
-    let { open, span, word, justClosed, marker, pathChoices, markerChoices, text, lead } = state;
+    let { open, span, word, justClosed, marker, spanChoices, markerChoices, text, lead } = state;
     for (const ch of piece) {
       if (marker !== null) {
         // An open marker takes the digits of a block number, then "]"; nothing else.
@@ -207,11 +213,11 @@ export class GroundedSpanRule implements DecodingRule {
       // A claim's path is followed by its marker (" [n]"), as in every answer the generator was trained on.
       if (!open && this.claims.awaitsMarker(text, state.last) && !(ch === '[' || (ch === ' ' && text.endsWith('`')))) return false;
       if (ch === '`') {
-        if (open && !this.closes(span, quoted, relax, state.last, pathChoices, lead)) return false;
+        if (open && !this.closes(span, quoted, relax, state.last, spanChoices, lead)) return false;
         if (!open && !this.pathWordOk(word, true)) return false;
         // "`a``b`" reads as one code span to Markdown: two names need something between them.
         if (!open && justClosed) return false;
-        pathChoices = open ? null : this.claims.pathChoices(text);
+        spanChoices = open ? null : this.spanChoices(text);
         lead = !open && !text.includes('`');
         justClosed = open;
         open = !open;
@@ -223,9 +229,9 @@ export class GroundedSpanRule implements DecodingRule {
         if (ch === '\uFFFD' || /[\r\n]/.test(ch) || (/\s/.test(ch) && (span === '' || span.endsWith(' ')))) return false;
         span = collapseSpace(span + ch);
         if (span.length > MAX_SPAN_CHARS) return false;
-        if (pathChoices) {
-          // A claim's path: towards the file of a block that holds the name (repeats allowed: two names, one file).
-          if (!pathChoices.some((p) => p.startsWith(span))) return false;
+        if (spanChoices) {
+          // A claim's object: towards the path or base it may be (repeats allowed: two names, one file).
+          if (!spanChoices.some((p) => p.startsWith(span))) return false;
         } else if (!(lead ? this.leadNames : this.names).extends(span, relax === 'strict' ? quoted : undefined)) {
           // Only towards a name not yet quoted (strictly), so that a span cannot walk into a dead end.
           return false;
@@ -236,6 +242,8 @@ export class GroundedSpanRule implements DecodingRule {
         word = '';
       } else {
         justClosed = false;
+        // "inherits from" / "derives from" only of a class a block gives bases for.
+        if (ch === 's' && this.claimsBaseless(text + ch)) return false;
         if (ch === '[') {
           marker = '[';
           markerChoices = this.claims.markerChoices(text);
@@ -266,26 +274,46 @@ export class GroundedSpanRule implements DecodingRule {
   }
 
   /** Characters that can follow `span` inside backticks: the next character of a name it starts, or the closing tick. */
-  private nextChars(span: string, pathChoices: readonly string[] | null, lead: boolean): Set<string> {
+  private nextChars(span: string, spanChoices: readonly string[] | null, lead: boolean): Set<string> {
     const chars = new Set(['`']);
-    const names = pathChoices ? pathChoices.filter((p) => p.startsWith(span)) : (lead ? this.leadNames : this.names).startingWith(span);
+    const names = spanChoices ? spanChoices.filter((p) => p.startsWith(span)) : (lead ? this.leadNames : this.names).startingWith(span);
     for (const name of names) if (name.length > span.length) chars.add(name[span.length]);
     return chars;
   }
 
   private closes(
-    span: string, quoted: ReadonlySet<string>, relax: Relax, last: boolean, pathChoices: readonly string[] | null, lead: boolean,
+    span: string, quoted: ReadonlySet<string>, relax: Relax, last: boolean, spanChoices: readonly string[] | null, lead: boolean,
   ): boolean {
     if (relax === 'any-close') return !last && WORD.test(span) && this.occurs(span, false);
-    if (pathChoices) return pathChoices.includes(span);
+    if (spanChoices) return spanChoices.includes(span);
     return closable(span) && (relax === 'repeats' || !quoted.has(span)) && (lead ? this.leadNames : this.names).has(span);
+  }
+
+  /**
+   * What a span opened after `before` must be, if it is a claim's object: a locator claim's path
+   * (locator-claims.ts), or one of the bases the blocks declare for the class an inheritance claim names
+   * (inheritance-claims.ts). Repeats are allowed there. Null for any other span.
+   */
+  private spanChoices(before: string): string[] | null {
+    const path = this.claims.pathChoices(before);
+    if (path) return path;
+    const cls = baseSlot(before);
+    const bases = cls === null ? [] : [...basesOf(cls, this.bases)];
+    return bases.length > 0 ? bases : null;
+  }
+
+  /** Whether `text` has just written an inheritance claim's verb about a name no block gives bases for. */
+  private claimsBaseless(text: string): boolean {
+    if (!/ (?:inherits|derives)$/.test(text)) return false;
+    const cls = claimVerbAfter(text);
+    return cls !== null && basesOf(cls, this.bases).size === 0;
   }
 
   /** The state with the locator claim it is in, if any: an open claim path's choices, an open claim marker's blocks. */
   private withClaims(state: State, text: string): State {
-    const pathChoices = state.open ? this.claims.pathChoices(text.slice(0, text.lastIndexOf('`'))) : null;
+    const spanChoices = state.open ? this.spanChoices(text.slice(0, text.lastIndexOf('`'))) : null;
     const markerChoices = state.marker !== null ? this.claims.markerChoices(text.slice(0, text.length - state.marker.length)) : null;
-    return { ...state, pathChoices, markerChoices };
+    return { ...state, spanChoices, markerChoices };
   }
 
 
@@ -340,8 +368,8 @@ interface State {
   marker: string | null;
   /** The answer so far. */
   text: string;
-  /** An open span that is a locator claim's path: what it may be; null otherwise. */
-  pathChoices: readonly string[] | null;
+  /** An open span that is a claim's object (a locator's path, an inheritance claim's base): what it may be. */
+  spanChoices: readonly string[] | null;
   /** An open marker that ends a locator claim: the blocks it may cite; null otherwise. */
   markerChoices: ReadonlySet<number> | null;
   /** The open span is the answer's first. */
@@ -351,7 +379,7 @@ interface State {
 function stateAfter(text: string, last: boolean): State {
   const ticks = [...text].filter((ch) => ch === '`').length;
   const tail = text.slice(text.lastIndexOf('`') + 1);
-  const none = { text, pathChoices: null, markerChoices: null, lead: false };
+  const none = { text, spanChoices: null, markerChoices: null, lead: false };
   if (ticks % 2 === 1) return { open: true, span: collapseSpace(tail), word: '', justClosed: false, last, marker: null, ...none, lead: ticks === 1 };
   const word = /\S*$/.exec(tail)![0];
   return {
