@@ -164,7 +164,9 @@ export class GroundedSpanRule implements DecodingRule {
    * The allowed token that leaves the open span closest to a name it may close on (fewest characters still to write),
    * the likeliest among equals; -1 when no token leads to one.
    */
-  private nearestName(state: State, quoted: ReadonlySet<string>, relax: Relax, logits: Float32Array, texts: string[]): number {
+  private nearestName(
+    state: State, quoted: ReadonlySet<string>, relax: Relax, logits: Float32Array, texts: string[],
+  ): number {
     const starts = this.nextChars(state.span, state.spanChoices, state.lead);
     let found = -1;
     let fewest = Infinity;
@@ -181,12 +183,11 @@ export class GroundedSpanRule implements DecodingRule {
 
   /** How many characters `span` still needs to be a name it may close on (Infinity when it leads to none). */
   private charsToName(span: string, quoted: ReadonlySet<string>, relax: Relax, state: State): number {
-    const names = state.spanChoices ? state.spanChoices.filter((p) => p.startsWith(span)) : (state.lead ? this.leadNames : this.names).startingWith(span);
+    const closing = relax === 'any-close' ? 'repeats' : relax;
     let fewest = Infinity;
-    for (const name of names) {
-      if (name.length - span.length < fewest && this.closes(name, quoted, relax === 'any-close' ? 'repeats' : relax, false, state.spanChoices, state.lead)) {
-        fewest = name.length - span.length;
-      }
+    for (const name of this.namesFrom(span, state.spanChoices, state.lead)) {
+      const toGo = name.length - span.length;
+      if (toGo < fewest && this.closes(name, quoted, closing, false, state.spanChoices, state.lead)) fewest = toGo;
     }
     return fewest;
   }
@@ -196,7 +197,8 @@ export class GroundedSpanRule implements DecodingRule {
     // A special token other than the end writes nothing: never progress.
     if (piece === '') return false;
     if (piece === null) {
-      return !state.open && state.marker === null && this.pathWordOk(state.word, true) && !this.claims.awaitsMarker(state.text, state.last);
+      const ended = !state.open && state.marker === null && this.pathWordOk(state.word, true);
+      return ended && !this.claims.awaitsMarker(state.text, state.last);
     }
     let { open, span, word, justClosed, marker, spanChoices, markerChoices, text, lead } = state;
     for (const ch of piece) {
@@ -211,7 +213,8 @@ export class GroundedSpanRule implements DecodingRule {
         continue;
       }
       // A claim's path is followed by its marker (" [n]"), as in every answer the generator was trained on.
-      if (!open && this.claims.awaitsMarker(text, state.last) && !(ch === '[' || (ch === ' ' && text.endsWith('`')))) return false;
+      const towardsMarker = ch === '[' || (ch === ' ' && text.endsWith('`'));
+      if (!open && !towardsMarker && this.claims.awaitsMarker(text, state.last)) return false;
       if (ch === '`') {
         if (open && !this.closes(span, quoted, relax, state.last, spanChoices, lead)) return false;
         if (!open && !this.pathWordOk(word, true)) return false;
@@ -232,7 +235,7 @@ export class GroundedSpanRule implements DecodingRule {
         if (spanChoices) {
           // A claim's object: towards the path or base it may be (repeats allowed: two names, one file).
           if (!spanChoices.some((p) => p.startsWith(span))) return false;
-        } else if (!(lead ? this.leadNames : this.names).extends(span, relax === 'strict' ? quoted : undefined)) {
+        } else if (!this.nameSet(lead).extends(span, relax === 'strict' ? quoted : undefined)) {
           // Only towards a name not yet quoted (strictly), so that a span cannot walk into a dead end.
           return false;
         }
@@ -276,8 +279,7 @@ export class GroundedSpanRule implements DecodingRule {
   /** Characters that can follow `span` inside backticks: the next character of a name it starts, or the closing tick. */
   private nextChars(span: string, spanChoices: readonly string[] | null, lead: boolean): Set<string> {
     const chars = new Set(['`']);
-    const names = spanChoices ? spanChoices.filter((p) => p.startsWith(span)) : (lead ? this.leadNames : this.names).startingWith(span);
-    for (const name of names) if (name.length > span.length) chars.add(name[span.length]);
+    for (const name of this.namesFrom(span, spanChoices, lead)) if (name.length > span.length) chars.add(name[span.length]);
     return chars;
   }
 
@@ -286,7 +288,17 @@ export class GroundedSpanRule implements DecodingRule {
   ): boolean {
     if (relax === 'any-close') return !last && WORD.test(span) && this.occurs(span, false);
     if (spanChoices) return spanChoices.includes(span);
-    return closable(span) && (relax === 'repeats' || !quoted.has(span)) && (lead ? this.leadNames : this.names).has(span);
+    return closable(span) && (relax === 'repeats' || !quoted.has(span)) && this.nameSet(lead).has(span);
+  }
+
+  /** The names an answer's first span (`lead`) or any other span may be. */
+  private nameSet(lead: boolean): NameSet {
+    return lead ? this.leadNames : this.names;
+  }
+
+  /** The names an open span may still become: its claim object's choices, or the names its place allows. */
+  private namesFrom(span: string, spanChoices: readonly string[] | null, lead: boolean): Iterable<string> {
+    return spanChoices ? spanChoices.filter((p) => p.startsWith(span)) : this.nameSet(lead).startingWith(span);
   }
 
   /**
@@ -312,7 +324,9 @@ export class GroundedSpanRule implements DecodingRule {
   /** The state with the locator claim it is in, if any: an open claim path's choices, an open claim marker's blocks. */
   private withClaims(state: State, text: string): State {
     const spanChoices = state.open ? this.spanChoices(text.slice(0, text.lastIndexOf('`'))) : null;
-    const markerChoices = state.marker !== null ? this.claims.markerChoices(text.slice(0, text.length - state.marker.length)) : null;
+    const markerChoices = state.marker !== null
+      ? this.claims.markerChoices(text.slice(0, text.length - state.marker.length))
+      : null;
     return { ...state, spanChoices, markerChoices };
   }
 
@@ -379,12 +393,14 @@ interface State {
 function stateAfter(text: string, last: boolean): State {
   const ticks = [...text].filter((ch) => ch === '`').length;
   const tail = text.slice(text.lastIndexOf('`') + 1);
-  const none = { text, spanChoices: null, markerChoices: null, lead: false };
-  if (ticks % 2 === 1) return { open: true, span: collapseSpace(tail), word: '', justClosed: false, last, marker: null, ...none, lead: ticks === 1 };
+  // Claims are read by the rule (withClaims); the first span of an answer is its lead.
+  const claims = { text, spanChoices: null, markerChoices: null };
+  if (ticks % 2 === 1) {
+    return { open: true, span: collapseSpace(tail), word: '', justClosed: false, last, marker: null, lead: ticks === 1, ...claims };
+  }
   const word = /\S*$/.exec(tail)![0];
-  return {
-    open: false, span: '', word, justClosed: ticks > 0 && text.endsWith('`'), last, marker: /\[\d*$/.exec(word)?.[0] ?? null, ...none,
-  };
+  const marker = /\[\d*$/.exec(word)?.[0] ?? null;
+  return { open: false, span: '', word, justClosed: ticks > 0 && text.endsWith('`'), last, marker, lead: false, ...claims };
 }
 
 function argmax(values: Float32Array): number {
