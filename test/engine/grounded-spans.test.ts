@@ -286,12 +286,17 @@ describe('GroundedSpanRule with the bundle tokenizer', () => {
     }
   });
 
-  it('lets a locator claim name a file by any end of its path, and a second name in the same file', () => {
+  it("writes a locator claim's whole path in few tokens, whatever letters the model favours, and lets it repeat", () => {
     const rule = new GroundedSpanRule(bundle.tokenizer, [SOURCE], bundle.manifest.eos_id);
-    const logits = new Float32Array(vocabSize(bundle)).fill(0);
-    const ids = bundle.tokenizer.encode('`fetch_url` in `net/http_client.py` [1]; `urllib.request` in `');
-    logits[bundle.tokenizer.encode('http')[0]] = 9;
-    assert.match(bundle.tokenizer.decode([...ids, rule.pick(logits, ids)]), /in `http$/, 'http_client.py, quoted again');
+    const vocab = vocabSize(bundle);
+    const logits = new Float32Array(vocab).fill(0);
+    for (let id = 0; id < vocab; id++) if (bundle.tokenizer.decode([id]).length === 1) logits[id] = 9;
+    const written = '`fetch_url` in `net/http_client.py` [1]; `urllib.request` in `';
+    const ids = bundle.tokenizer.encode(written);
+    let steps = 0;
+    while (!bundle.tokenizer.decode(ids).slice(written.length).includes('`') && steps < 40) { ids.push(rule.pick(logits, ids)); steps++; }
+    assert.equal(bundle.tokenizer.decode(ids).slice(written.length), 'net/http_client.py`', 'the whole path, quoted again');
+    assert.ok(steps < 'net/http_client.py`'.length / 2, `${steps} steps for 19 characters`);
   });
 
   it('where the model would close a span that is not a name yet, finishes the nearest name, not the likeliest long one', () => {

@@ -26,12 +26,6 @@ export function namesPath(written: string, path: string): boolean {
   return written === p || (written.length > 0 && p.endsWith(`/${written}`));
 }
 
-/** The ways an answer may write a block's path, longest first: the path and each "/"-cut part that ends it. */
-export function pathForms(path: string): string[] {
-  const parts = path.replace(/\\/g, '/').split('/');
-  return parts.map((_, i) => parts.slice(i).join('/'));
-}
-
 /** The claims of an answer, in order. A span is read as a claim's path only when " in " (and words) precede it. */
 export function locatorClaims(answer: string): LocatorClaim[] {
   const seg = answer.split('`');
@@ -99,15 +93,16 @@ export class ClaimSlots {
   constructor(private readonly paths: readonly string[], private readonly names: ReadonlyArray<ReadonlySet<string>>) {}
 
   /**
-   * A span opened after `before` that is a claim's path: the forms it may take (the path and its "/"-cut ends) of
-   * the highest-ranked block that holds the claim's name, or of every block when none does (a name closed only
-   * because the rule relaxed). Null when the span is not a claim's path.
+   * A span opened after `before` that is a claim's path: the workspace path of the highest-ranked block that holds
+   * the claim's name, or of any block when none does (a name closed only because the rule relaxed). The whole path,
+   * not a shorter end of it: the model's logits carry nothing about how to spell a path, so the rule writes the one
+   * that says most (`__init__.py` names a dozen files). Null when the span is not a claim's path.
    */
   pathChoices(before: string): string[] | null {
     const slot = pathSlot(before);
     if (!slot) return null;
     const first = this.names.findIndex((names) => names.has(collapse(slot.name)));
-    return [...new Set((first >= 0 ? [this.paths[first]] : this.paths).flatMap(pathForms))];
+    return [...new Set(first >= 0 ? [this.paths[first]] : this.paths)];
   }
 
   /**
