@@ -174,6 +174,19 @@ describe('GroundedSpanRule with the bundle tokenizer', () => {
     return bundle.tokenizer.decode(ids);
   }
 
+  /** Logits of 0 but for the first token of each piece, at the value given. */
+  function favouring(pieces: ReadonlyArray<readonly [string, number]>): Float32Array {
+    const logits = new Float32Array(vocabSize(bundle)).fill(0);
+    for (const [piece, value] of pieces) logits[bundle.tokenizer.encode(piece)[0]] = value;
+    return logits;
+  }
+
+  /** `written` and the token `rule` picks after it. */
+  function pickAfter(rule: GroundedSpanRule, written: string, logits: Float32Array): string {
+    const ids = bundle.tokenizer.encode(written);
+    return bundle.tokenizer.decode([...ids, rule.pick(logits, ids)]);
+  }
+
   it('keeps locator claims true: the path of a block that holds the name, and a marker citing that block', () => {
     const sources = ['util/config.py\nload\ndef load(path):\n    return json.load(open(path))', SOURCE];
     const blocks = sources.map((src, i) => {
@@ -196,39 +209,26 @@ describe('GroundedSpanRule with the bundle tokenizer', () => {
   it('closes a locator claim with a marker citing a block in the file named that holds the name', () => {
     const sources = [SOURCE, 'util/config.py\nload\ndef load(path):\n    return json.load(open(path))', 'util/config.py\ndump\ndef dump(x): pass'];
     const rule = new GroundedSpanRule(bundle.tokenizer, sources, bundle.manifest.eos_id);
-    const logits = new Float32Array(vocabSize(bundle)).fill(0);
-    logits[bundle.tokenizer.encode('1')[0]] = 9;
-    logits[bundle.tokenizer.encode('3')[0]] = 8;
-    logits[bundle.tokenizer.encode('2')[0]] = 1;
+    const logits = favouring([['1', 9], ['3', 8], ['2', 1]]);
     for (const written of ['`load` in `util/config.py` [', '`load` is defined in `config.py`[']) {
-      const ids = bundle.tokenizer.encode(written);
-      assert.equal(bundle.tokenizer.decode([...ids, rule.pick(logits, ids)]), `${written}2`, 'block 2 holds load; 1 is another file, 3 lacks it');
+      assert.equal(pickAfter(rule, written, logits), `${written}2`, 'block 2 holds load; 1 is another file, 3 lacks it');
     }
     // A marker that ends no claim may cite any block given.
-    const plain = bundle.tokenizer.encode('It reads the configuration [');
-    assert.equal(bundle.tokenizer.decode([...plain, rule.pick(logits, plain)]), 'It reads the configuration [1');
-    // Nor is a marker forced shut on a block the claim cannot cite: "[1" + "]" is refused, "[1" cannot be written.
-    const closing = new Float32Array(vocabSize(bundle)).fill(0);
-    closing[bundle.tokenizer.encode(']')[0]] = 9;
-    const two = bundle.tokenizer.encode('`load` in `config.py` [2');
-    assert.equal(bundle.tokenizer.decode([...two, rule.pick(closing, two)]), '`load` in `config.py` [2]');
+    assert.equal(pickAfter(rule, 'It reads the configuration [', logits), 'It reads the configuration [1');
+    assert.equal(pickAfter(rule, '`load` in `config.py` [2', favouring([[']', 9]])), '`load` in `config.py` [2]');
   });
 
   it('names the file of the highest-ranked block that holds the name, whatever file the model prefers', () => {
     const sources = ['util/config.py\nload\ndef load(path):\n    return json.load(open(path))', SOURCE, 'io/json_file.py\nread\ndef read(p): return json.load(p)'];
     const rule = new GroundedSpanRule(bundle.tokenizer, sources, bundle.manifest.eos_id);
-    const logits = new Float32Array(vocabSize(bundle)).fill(0);
-    logits[bundle.tokenizer.encode('io')[0]] = 9;
-    logits[bundle.tokenizer.encode('util')[0]] = 1;
-    const ids = bundle.tokenizer.encode('`json.load` in `');
-    assert.equal(bundle.tokenizer.decode([...ids, rule.pick(logits, ids)]), '`json.load` in `util', 'blocks 1 and 3 hold json.load: block 1');
+    const text = pickAfter(rule, '`json.load` in `', favouring([['io', 9], ['util', 1]]));
+    assert.ok(text.startsWith('`json.load` in `util'), `blocks 1 and 3 hold json.load: block 1 → ${JSON.stringify(text)}`);
   });
 
   it("writes a claim's marker right after its path, where the model would go on or stop", () => {
     const rule = new GroundedSpanRule(bundle.tokenizer, [SOURCE], bundle.manifest.eos_id);
     for (const [written, next] of [['`fetch_url` in `net/http_client.py`', ' in'], ['`fetch_url` in `http_client.py` ', '`'], ['`fetch_url` in `http_client.py`', '.']]) {
-      const logits = new Float32Array(vocabSize(bundle)).fill(0);
-      logits[bundle.tokenizer.encode(next)[0]] = 9;
+      const logits = favouring([[next, 9]]);
       logits[bundle.manifest.eos_id] = 8;
       const ids = bundle.tokenizer.encode(written);
       for (let step = 0; step < 4 && !bundle.tokenizer.decode(ids).endsWith(']'); step++) ids.push(rule.pick(logits, ids));
@@ -236,7 +236,7 @@ describe('GroundedSpanRule with the bundle tokenizer', () => {
       assert.match(text.slice(written.length), /^ ?\[1\]$/, `${JSON.stringify(written)} → ${JSON.stringify(text)}`);
     }
     // Elsewhere the model may stop or go on as it likes.
-    const logits = new Float32Array(vocabSize(bundle)).fill(0);
+    const logits = favouring([]);
     logits[bundle.manifest.eos_id] = 9;
     const done = bundle.tokenizer.encode('`fetch_url` in `http_client.py` [1]');
     assert.equal(rule.pick(logits, done), bundle.manifest.eos_id);
@@ -245,44 +245,30 @@ describe('GroundedSpanRule with the bundle tokenizer', () => {
   it("makes an answer's first span a name of the highest-ranked block, later ones a name of any block", () => {
     const sources = ['util/config.py\nload\ndef load(path):\n    return json.load(open(path))', SOURCE];
     const rule = new GroundedSpanRule(bundle.tokenizer, sources, bundle.manifest.eos_id);
-    const logits = new Float32Array(vocabSize(bundle)).fill(0);
-    logits[bundle.tokenizer.encode('fetch')[0]] = 9;
-    logits[bundle.tokenizer.encode('load')[0]] = 1;
-    const first = bundle.tokenizer.encode('`');
-    assert.equal(bundle.tokenizer.decode([...first, rule.pick(logits, first)]), '`load', 'fetch_url is in block 2 only');
-    const later = bundle.tokenizer.encode('`load` [1] calls `');
-    assert.equal(bundle.tokenizer.decode([...later, rule.pick(logits, later)]), '`load` [1] calls `fetch');
+    const logits = favouring([['fetch', 9], ['load', 1]]);
+    assert.equal(pickAfter(rule, '`', logits), '`load', 'fetch_url is in block 2 only');
+    assert.equal(pickAfter(rule, '`load` [1] calls `', logits), '`load` [1] calls `fetch');
   });
 
   it("leads with a definition of the block, not a value or a call it makes, where the block defines one", () => {
     const source = 'util/config.py\nload\ndef load(path):\n    return None if not path else json.loads(read(path))';
     const rule = new GroundedSpanRule(bundle.tokenizer, [source], bundle.manifest.eos_id);
-    const logits = new Float32Array(vocabSize(bundle)).fill(0);
-    for (const [piece, logit] of [['None', 9], ['json', 8], ['read', 7], ['util', 6], ['load', 1]] as const) {
-      logits[bundle.tokenizer.encode(piece)[0]] = logit;
-    }
-    const first = bundle.tokenizer.encode('`');
-    assert.equal(bundle.tokenizer.decode([...first, rule.pick(logits, first)]), '`load');
+    const logits = favouring([['None', 9], ['json', 8], ['read', 7], ['util', 6], ['load', 1]]);
+    assert.equal(pickAfter(rule, '`', logits), '`load');
     // A block that defines nothing leads with any of its names that is not a literal.
     const bare = new GroundedSpanRule(bundle.tokenizer, ['util/config.py\n\nsettings = read(path)'], bundle.manifest.eos_id);
-    assert.equal(bundle.tokenizer.decode([...first, bare.pick(logits, first)]), '`read');
+    assert.equal(pickAfter(bare, '`', logits), '`read');
   });
 
   it('keeps inheritance claims true: a base the blocks declare for the class, and the verb only for such a class', () => {
     const sources = ['app/models.py\nModel\nclass Model(Base, Mixin):\n    def save(self): return Store()', 'app/store.py\nStore\nclass Store:\n    pass'];
     const rule = new GroundedSpanRule(bundle.tokenizer, sources, bundle.manifest.eos_id);
-    const logits = new Float32Array(vocabSize(bundle)).fill(0);
-    logits[bundle.tokenizer.encode('Store')[0]] = 9;
-    logits[bundle.tokenizer.encode('Mixin')[0]] = 2;
-    const object = bundle.tokenizer.encode('`Model` [1] inherits from `');
-    assert.equal(bundle.tokenizer.decode([...object, rule.pick(logits, object)]), '`Model` [1] inherits from `Mixin', 'Store is no base of Model');
+    const text = pickAfter(rule, '`Model` [1] inherits from `', favouring([['Store', 9], ['Mixin', 2]]));
+    assert.equal(text, '`Model` [1] inherits from `Mixin', 'Store is no base of Model');
     // "inherits" of a name no block gives bases for (a method) is refused where the model would write it.
-    const verb = new Float32Array(vocabSize(bundle)).fill(0);
-    verb[bundle.tokenizer.encode('its')[0]] = 9;
     for (const [written, allowed] of [['`save` [1] inher', false], ['`Model` [1] inher', true]] as const) {
-      const ids = bundle.tokenizer.encode(written);
-      const text = bundle.tokenizer.decode([...ids, rule.pick(verb, ids)]);
-      assert.equal(text === `${written}its`, allowed, `${written} → ${JSON.stringify(text)}`);
+      const next = pickAfter(rule, written, favouring([['its', 9]]));
+      assert.equal(next === `${written}its`, allowed, `${written} → ${JSON.stringify(next)}`);
     }
   });
 
@@ -302,15 +288,9 @@ describe('GroundedSpanRule with the bundle tokenizer', () => {
   it('where the model would close a span that is not a name yet, finishes the nearest name, not the likeliest long one', () => {
     const source = 'a.py\n\ndef _process_docstring(app, what):\n    return _process_docstrings_of_every_member(app)';
     const rule = new GroundedSpanRule(bundle.tokenizer, [source], bundle.manifest.eos_id);
-    const logits = new Float32Array(vocabSize(bundle)).fill(0);
-    logits[bundle.tokenizer.encode('`')[0]] = 9;
-    logits[bundle.tokenizer.encode('s')[0]] = 6;
-    logits[bundle.tokenizer.encode('string')[0]] = 1;
-    const ids = bundle.tokenizer.encode('`_process_doc');
-    assert.equal(bundle.tokenizer.decode([...ids, rule.pick(logits, ids)]), '`_process_docstring');
+    assert.equal(pickAfter(rule, '`_process_doc', favouring([['`', 9], ['s', 6], ['string', 1]])), '`_process_docstring');
     // Where the model does not want to close, the likeliest continuation stands.
-    logits[bundle.tokenizer.encode('`')[0]] = 0;
-    assert.equal(bundle.tokenizer.decode([...ids, rule.pick(logits, ids)]), '`_process_docs');
+    assert.equal(pickAfter(rule, '`_process_doc', favouring([['s', 6], ['string', 1]])), '`_process_docs');
   });
 
   it('changes nothing while the most likely token is grounded', () => {
