@@ -235,6 +235,12 @@ describe('GroundedSpanRule with the bundle tokenizer', () => {
       const text = bundle.tokenizer.decode(ids);
       assert.match(text.slice(written.length), /^ ?\[1\]$/, `${JSON.stringify(written)} → ${JSON.stringify(text)}`);
     }
+    // Nor may it stop before the path.
+    const stop = favouring([]);
+    stop[bundle.manifest.eos_id] = 9;
+    for (const written of ['`fetch_url` in', '`fetch_url` in ']) {
+      assert.notEqual(rule.pick(stop, bundle.tokenizer.encode(written)), bundle.manifest.eos_id, written);
+    }
     // Elsewhere the model may stop or go on as it likes.
     const logits = favouring([]);
     logits[bundle.manifest.eos_id] = 9;

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  claimHolds, locatorClaims, locatorClaimsTrue, markerSlot, namesPath, pathSlot,
+  awaitsPath, claimHolds, locatorClaims, locatorClaimsTrue, markerSlot, namesPath, pathSlot,
 } from '../../extension/engine/answer/locator-claims';
 
 const block = (n: number, path: string, names: string[]) => ({ n, path, has: (x: string) => names.includes(x) });
@@ -32,6 +32,11 @@ describe('locator claims', () => {
     assert.ok(namesPath('json/tag.py', 'json/tag.py') && namesPath('tag.py', 'json/tag.py'));
     assert.ok(!namesPath('ag.py', 'json/tag.py') && !namesPath('', 'a.py') && !namesPath('logging.py', 'app.py'));
     assert.ok(namesPath('tag.py', 'json\\tag.py'), 'a Windows separator');
+  });
+
+  it('knows when an answer stops where a claim still needs its path', () => {
+    for (const text of ['`f` in', '`f` in ', '`f` is defined in', '`g` [1] calls `f` in']) assert.ok(awaitsPath(text), text);
+    for (const text of ['`f` in `a.py` [1].', 'It is in', '`f` in `a', '`f` in a loop', '`f` [1].']) assert.ok(!awaitsPath(text), text);
   });
 
   it('finds the slot a partial answer is in', () => {

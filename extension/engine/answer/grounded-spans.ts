@@ -24,7 +24,7 @@
  */
 import type { DecodingRule, TextTokenizer } from '../engine-parts';
 import { basesOf, baseSlot, claimVerbAfter, classBases } from './inheritance-claims';
-import { ClaimSlots } from './locator-claims';
+import { awaitsPath, ClaimSlots } from './locator-claims';
 import { definedNames, NameSet, namesDefinition, quotableNames } from './quotable-names';
 
 /** A backticked span longer than this is cut off: nothing the model should quote in an answer is that long. */
@@ -222,7 +222,8 @@ export class GroundedSpanRule implements DecodingRule {
     if (piece === '') return false;
     if (piece === null) {
       const ended = !state.open && state.marker === null && this.pathWordOk(state.word, true);
-      return ended && !this.claims.awaitsMarker(state.text, state.last);
+      // Nor with a claim half made: "`name` in" without its path, "`name` in `path`" without its marker.
+      return ended && !awaitsPath(state.text) && !this.claims.awaitsMarker(state.text, state.last);
     }
     let { open, span, word, justClosed, marker, spanChoices, markerChoices, text, lead } = state;
     for (const ch of piece) {

@@ -46,6 +46,12 @@ export type LocatorSlot =
   | { kind: 'path'; name: string }
   | { kind: 'marker'; name: string; path: string };
 
+/** Whether `text` stops where a claim still needs its path: a closed span, then " in" (and words), and nothing after. */
+export function awaitsPath(text: string): boolean {
+  const seg = text.split('`');
+  return seg.length % 2 === 1 && seg.length >= 3 && CLAIM_WORDS.test(seg[seg.length - 1].replace(/ in$/, ' in '));
+}
+
 /** A span opened after `before` is a claim's path when `before` ends with a closed span and " in " (and words). */
 export function pathSlot(before: string): LocatorSlot | null {
   const seg = before.split('`');
