@@ -40,13 +40,13 @@ describe('locator claims', () => {
   });
 
   it('finds the slot a partial answer is in', () => {
-    assert.deepEqual(pathSlot('`App.open_resource` in '), { kind: 'path', name: 'App.open_resource' });
-    assert.deepEqual(pathSlot('`x` is a method of `C` in '), { kind: 'path', name: 'C' });
+    assert.deepEqual(pathSlot('`App.open_resource` in '), { name: 'App.open_resource' });
+    assert.deepEqual(pathSlot('`x` is a method of `C` in '), { name: 'C' });
     assert.equal(pathSlot('`x` returns '), null);
     assert.equal(pathSlot('in '), null, 'no name before it');
     assert.equal(pathSlot('`x` in `y'), null, 'inside a span');
-    assert.deepEqual(markerSlot('`f` in `app.py` '), { kind: 'marker', name: 'f', path: 'app.py' });
-    assert.deepEqual(markerSlot('`f` in `app.py`'), { kind: 'marker', name: 'f', path: 'app.py' });
+    assert.deepEqual(markerSlot('`f` in `app.py` '), { name: 'f', path: 'app.py' });
+    assert.deepEqual(markerSlot('`f` in `app.py`'), { name: 'f', path: 'app.py' });
     assert.equal(markerSlot('`f` returns `None` '), null);
     assert.equal(markerSlot('`f` in `app.py`, '), null);
   });

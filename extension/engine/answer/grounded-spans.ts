@@ -25,28 +25,23 @@
 import type { DecodingRule, TextTokenizer } from '../engine-parts';
 import { basesOf, baseSlot, claimVerbAfter, classBases } from './inheritance-claims';
 import { awaitsPath, ClaimSlots } from './locator-claims';
-import { definedNames, NameSet, namesDefinition, quotableNames } from './quotable-names';
+import { collapseSpace, definedNames, NameSet, namesDefinition, quotableNames, WORD_CHAR } from './quotable-names';
 
 /** A backticked span longer than this is cut off: nothing the model should quote in an answer is that long. */
 export const MAX_SPAN_CHARS = 96;
 /** Candidates tried in logit order before every token of the vocabulary is considered. */
 const SHORTLIST = 64;
 
-const WORD = /[\p{L}\p{N}_$]/u;
 /** How a name (an identifier, a dotted chain, a call, a path) starts, unlike a number or a string literal. */
 const NAME_START = /^[\p{L}_$]/u;
 /** How far pick() has relaxed the rule at a dead end. */
 type Relax = 'strict' | 'repeats' | 'any-close';
-const isWord = (ch: string | undefined): boolean => ch !== undefined && WORD.test(ch);
+const isWord = (ch: string | undefined): boolean => ch !== undefined && WORD_CHAR.test(ch);
 
 /** The text spans are checked against: every source with runs of whitespace collapsed to one space. */
 export function groundingText(sources: readonly string[]): string {
   // Trimmed, so that a span never grows into whitespace that only ends a source (a dead end: nothing can follow).
   return sources.map((s) => collapseSpace(s).trim()).join('\n');
-}
-
-function collapseSpace(text: string): string {
-  return text.replace(/\s+/g, ' ');
 }
 
 /**
@@ -311,7 +306,7 @@ export class GroundedSpanRule implements DecodingRule {
   private closes(
     span: string, quoted: ReadonlySet<string>, relax: Relax, last: boolean, spanChoices: readonly string[] | null, lead: boolean,
   ): boolean {
-    if (relax === 'any-close') return !last && WORD.test(span) && this.occurs(span, false);
+    if (relax === 'any-close') return !last && WORD_CHAR.test(span) && this.occurs(span, false);
     if (spanChoices) return spanChoices.includes(span);
     return closable(span) && (relax === 'repeats' || !quoted.has(span)) && this.nameSet(lead).has(span);
   }
@@ -389,7 +384,7 @@ function leadNames(names: ReadonlySet<string>, defined: ReadonlySet<string>): st
 
 /** A quoted span worth closing: something with a letter, digit or underscore, not starting or ending in a space. */
 function closable(span: string): boolean {
-  return WORD.test(span) && !/^\s|\s$/.test(span);
+  return WORD_CHAR.test(span) && !/^\s|\s$/.test(span);
 }
 
 interface State {

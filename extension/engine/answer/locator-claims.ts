@@ -5,6 +5,7 @@
  * answer (for the evaluation's `locators_true`) and the slot a partial answer is in (for grounded decoding, which
  * keeps every claim true while it is written: grounded-spans.ts).
  */
+import { collapseSpace } from './quotable-names';
 
 /** The words a claim may put between its name and " in `path`": "", " is defined", " is a method of", … */
 const CLAIM_WORDS = /^(?: [A-Za-z]+)* in $/;
@@ -41,11 +42,6 @@ export function locatorClaims(answer: string): LocatorClaim[] {
   return claims;
 }
 
-/** The slot a partial answer is in, given the text written before a "`" (path) or "[" (marker) that opens now. */
-export type LocatorSlot =
-  | { kind: 'path'; name: string }
-  | { kind: 'marker'; name: string; path: string };
-
 /** Whether `text` stops where a claim still needs its path: a closed span, then " in" (and words), and nothing after. */
 export function awaitsPath(text: string): boolean {
   const seg = text.split('`');
@@ -53,18 +49,18 @@ export function awaitsPath(text: string): boolean {
 }
 
 /** A span opened after `before` is a claim's path when `before` ends with a closed span and " in " (and words). */
-export function pathSlot(before: string): LocatorSlot | null {
+export function pathSlot(before: string): { name: string } | null {
   const seg = before.split('`');
   if (seg.length % 2 === 0 || seg.length < 3) return null; // inside a span, or no span yet
-  return CLAIM_WORDS.test(seg[seg.length - 1]) ? { kind: 'path', name: seg[seg.length - 2] } : null;
+  return CLAIM_WORDS.test(seg[seg.length - 1]) ? { name: seg[seg.length - 2] } : null;
 }
 
 /** A marker opened after `before` cites a claim's block when `before` ends with the claim's path (and a space). */
-export function markerSlot(before: string): LocatorSlot | null {
+export function markerSlot(before: string): { name: string; path: string } | null {
   const seg = before.split('`');
   const n = seg.length;
   if (n % 2 === 0 || n < 5 || !BEFORE_MARKER.test(seg[n - 1]) || !CLAIM_WORDS.test(seg[n - 3])) return null;
-  return { kind: 'marker', name: seg[n - 4], path: seg[n - 2] };
+  return { name: seg[n - 4], path: seg[n - 2] };
 }
 
 /** A block as a claim is checked against: its path and the names it holds (quotable-names.ts). */
@@ -107,7 +103,7 @@ export class ClaimSlots {
   pathChoices(before: string): string[] | null {
     const slot = pathSlot(before);
     if (!slot) return null;
-    const first = this.names.findIndex((names) => names.has(collapse(slot.name)));
+    const first = this.names.findIndex((names) => names.has(collapseSpace(slot.name)));
     return [...new Set(first >= 0 ? [this.paths[first]] : this.paths)];
   }
 
@@ -117,9 +113,9 @@ export class ClaimSlots {
    */
   markerChoices(before: string): Set<number> | null {
     const slot = markerSlot(before);
-    if (!slot || slot.kind !== 'marker') return null;
+    if (!slot) return null;
     const inFile = this.paths.map((p, b) => (namesPath(slot.path, p) ? b + 1 : 0)).filter((n) => n > 0);
-    const holding = inFile.filter((n) => this.names[n - 1].has(collapse(slot.name)));
+    const holding = inFile.filter((n) => this.names[n - 1].has(collapseSpace(slot.name)));
     const choices = holding.length > 0 ? holding : inFile;
     return choices.length > 0 ? new Set(choices) : null;
   }
@@ -130,8 +126,4 @@ export class ClaimSlots {
     if (last || !(text.endsWith('`') || text.endsWith('` '))) return false;
     return this.markerChoices(text) !== null;
   }
-}
-
-function collapse(text: string): string {
-  return text.replace(/\s+/g, ' ');
 }

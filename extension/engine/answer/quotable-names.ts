@@ -9,7 +9,8 @@
 const CHAIN = /[\p{L}_$][\p{L}\p{N}_$]*(?:\.[\p{L}_$][\p{L}\p{N}_$]*)*/gu;
 const NUMBER = /(?<![\p{L}\p{N}_$.])\d+(?:\.\d+)?(?![\p{L}\p{N}_$])/gu;
 const STRING = /(['"])(?:(?!\1)[^\\\n]){0,38}\1/g;
-const HAS_WORD = /[\p{L}\p{N}_$]/u;
+/** A letter, digit, underscore or $: what a name holds, and what a quoted span must hold to close. */
+export const WORD_CHAR = /[\p{L}\p{N}_$]/u;
 /** Any one-line string literal, escapes included: its words are prose, not names. */
 const ANY_STRING = /(['"])(?:\\.|(?!\1)[^\\\n])*\1/g;
 const TRIPLE_QUOTED = /("""|''')[\s\S]*?(?:\1|$)/g;
@@ -40,7 +41,7 @@ export function quotableNames(sources: readonly string[]): string[] {
       names.add(name.slice(name.lastIndexOf('/') + 1));
     }
     for (const m of symbolLine.matchAll(CHAIN)) addChain(names, m[0]);
-    const code = withoutComments(source.split('\n').slice(2).join('\n'), pathLine.trim()).replace(/\s+/g, ' ');
+    const code = collapseSpace(withoutComments(source.split('\n').slice(2).join('\n'), pathLine.trim()));
     const prose = [...code.matchAll(ANY_STRING)].map((m) => [m.index, m.index + m[0].length]);
     const inString = (at: number) => prose.some(([from, to]) => at >= from && at < to);
     for (const m of code.matchAll(CHAIN)) {
@@ -52,7 +53,7 @@ export function quotableNames(sources: readonly string[]): string[] {
     for (const m of code.matchAll(NUMBER)) if (!inString(m.index)) names.add(m[0]);
     // A literal with no letter, digit or underscore ('", "') names nothing, and a span holding only it could never
     // close (grounded-spans.ts closes a span on a word character): the rule walked into it and wrote garbage.
-    for (const m of code.matchAll(STRING)) if (HAS_WORD.test(m[0])) names.add(m[0]);
+    for (const m of code.matchAll(STRING)) if (WORD_CHAR.test(m[0])) names.add(m[0]);
   }
   return [...names].sort();
 }
@@ -81,6 +82,11 @@ export function definedNames(source: string): Set<string> {
 export function namesDefinition(name: string, defined: ReadonlySet<string>): boolean {
   const head = name.split('(', 1)[0];
   return defined.has(head) || defined.has(head.slice(head.lastIndexOf('.') + 1));
+}
+
+/** Runs of whitespace as one space: names are read, and spans checked, on one line. */
+export function collapseSpace(text: string): string {
+  return text.replace(/\s+/g, ' ');
 }
 
 /** A dotted chain and every contiguous part of it (`self.tk.call`: `self.tk`, `tk.call`, `call`, …), keywords left out. */
