@@ -1,0 +1,91 @@
+/**
+ * Whether an answer reads as words and names, in the forms the generator was trained on. Grounded decoding keeps
+ * what an answer quotes and claims true (grounded-spans.ts); refusing a token there hands the step to the model's
+ * next choice, and that choice can be junk. Measured on the shipped bundle's SWE-QA and SWE-bench Lite answers
+ * (29 Nov 2026, docs/MODEL.md "Answers that read as words"): after "inherits" was refused for names with no declared
+ * bases, the model wrote "`TestCaseFunction` inherate", "`_format` inherate_", "`Bugs` inherybabel.check_or…"; after
+ * the end was refused on "`Field` in", it wrote "`Field` in [1]." or "in_in_in_…". This module names those faults,
+ * for the evaluation's `well_formed` column and for the rule that now prevents them.
+ */
+
+/** A word outside backticks, its markers and surrounding punctuation aside, must be letters (hyphenated) or a number. */
+const PLAIN_WORD = /^(?:[A-Za-z]+(?:-[A-Za-z]+)*|[0-9]+)$/;
+const LEADING_PUNCT = /^[(["']+/;
+const TRAILING_PUNCT = /[.,;:!?)\]"']+$/;
+const MARKER = /\[\d*\]?/g;
+
+/**
+ * Whether a word written outside backticks reads as code or junk rather than a word: an underscore, a dot or quote
+ * inside it, a lower-to-upper case change (`inherlyUsed`), letters and digits mixed. A word with a "/" is a path,
+ * which the rule holds to its own check. Works on a partial word as well (each prefix of a plain word is plain).
+ */
+export function codeLikeWord(word: string): boolean {
+  if (word.includes('/')) return false;
+  const core = word.replace(MARKER, '').replace(LEADING_PUNCT, '').replace(TRAILING_PUNCT, '');
+  return core !== '' && (!PLAIN_WORD.test(core) || /[a-z][A-Z]/.test(core));
+}
+
+/** Whether `text` has said anything yet: a letter, a digit or a quoted name, markers aside. */
+export function saysSomething(text: string): boolean {
+  return /[\p{L}\p{N}`]/u.test(text.replace(MARKER, ''));
+}
+
+/** The words of inheritance claims, up to their base's opening tick. */
+export const VERB_CLAIM_WORDS = [' inherits from ', ' derives from '];
+/** Words after a span that start an inheritance verb (" in" alone is a locator's). */
+const VERB_START = /^(?: \[\d+\])? (?:inh|der)/;
+
+/**
+ * The inheritance claim a text is writing the words of, after a closed span: the class and the words so far
+ * (" inher", marker dropped); null when the words after the last span do not start a verb.
+ */
+export function verbInProgress(text: string): { cls: string; words: string } | null {
+  const seg = text.split('`');
+  if (seg.length % 2 === 0 || seg.length < 3) return null;
+  const tail = seg[seg.length - 1];
+  if (!VERB_START.test(tail)) return null;
+  return { cls: seg[seg.length - 2], words: tail.replace(/^ \[\d+\]/, '') };
+}
+
+/** Whether `words` (after a class and its marker) can still become an inheritance claim's words. */
+export function towardsVerbClaim(words: string): boolean {
+  return VERB_CLAIM_WORDS.some((w) => w.startsWith(words));
+}
+
+/** English words an inheritance verb's first letters may also begin (so not junk), the claim's own among them. */
+const VERB_WORD = /^(?:inherit(?:s|ed|ing|ance)?|deriv(?:e|es|ed|ing|ation))$/;
+
+/** Locator claim words ending in " in" (locator-claims.ts's CLAIM_WORDS without the space before the path). */
+const LOCATOR_IN = /^(?: [A-Za-z]+)* in$/;
+
+export type FormFault = 'says-nothing' | 'junk-word' | 'half-claim';
+
+/**
+ * What is wrong with an answer's form, if anything:
+ * - `says-nothing`: no word and no name ("", "[1].");
+ * - `junk-word`: a word outside backticks that reads as code or junk (codeLikeWord), or that starts an inheritance
+ *   verb right after a name and is not one ("`X` inherate");
+ * - `half-claim`: a claim's words not followed by what they need ("`X` in [1].", "`X` in", "`X` inherits [1].").
+ */
+export function answerFormFaults(answer: string): FormFault[] {
+  const faults = new Set<FormFault>();
+  if (!saysSomething(answer)) faults.add('says-nothing');
+  const seg = answer.split('`');
+  const closed = seg.length % 2 === 1 ? seg.length : seg.length - 1;
+  for (let i = 0; i < closed; i += 2) {
+    if (seg[i].split(/\s+/).some(codeLikeWord)) faults.add('junk-word');
+    if (i === 0) continue;
+    const spanFollows = i + 1 < closed;
+    const verb = verbInProgress(seg.slice(0, i + 1).join('`'));
+    if (verb) {
+      const word = /^ (\S*)/.exec(verb.words)![1].replace(TRAILING_PUNCT, '');
+      if (!VERB_WORD.test(word)) faults.add('junk-word');
+      else if (['inherits', 'derives'].includes(word) && !(VERB_CLAIM_WORDS.includes(verb.words) && spanFollows)) faults.add('half-claim');
+    }
+    const locator = /^((?: [A-Za-z]+)* in)(?![A-Za-z])(.*)$/s.exec(seg[i]);
+    if (locator && LOCATOR_IN.test(locator[1]) && !(locator[2] === ' ' && spanFollows) && /^\s*(?:$|\[|[.,;:])/.test(locator[2])) {
+      faults.add('half-claim');
+    }
+  }
+  return [...faults];
+}
