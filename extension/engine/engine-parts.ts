@@ -22,9 +22,10 @@ export interface MemoryEncoder {
 export interface DecodingRule {
   /**
    * `logits`: the vocabulary's logits for the next position; `ids`: the answer's ids so far (no prompt, no eos);
-   * `last`: no token will follow this one (the length limit), so the answer must be complete after it.
+   * `last`: no token will follow this one (the length limit), so the answer must be complete after it; `left`: how
+   * many tokens may still follow it (0 when `last`).
    */
-  pick(logits: Float32Array, ids: readonly number[], last: boolean): number;
+  pick(logits: Float32Array, ids: readonly number[], last: boolean, left?: number): number;
 }
 
 export interface GenerateOptions {

@@ -91,7 +91,8 @@ describe('GroundedSpanRule with the bundle tokenizer', () => {
       const logits = Float32Array.from({ length: vocab }, () => random() * 4);
       for (const id of favoured) logits[id] += 3;
       logits[bundle.manifest.eos_id] = -10;
-      ids.push(rule ? rule.pick(logits, ids) : logits.indexOf(Math.max(...logits)));
+      // The steps left are told as the generator tells them (a marker or span must not be left open at the end).
+      ids.push(rule ? rule.pick(logits, ids, step === steps - 1, steps - step - 1) : logits.indexOf(Math.max(...logits)));
     }
     return bundle.tokenizer.decode(ids);
   }
@@ -124,13 +125,15 @@ describe('GroundedSpanRule with the bundle tokenizer', () => {
   it('writes only citation markers that close on a block it was given, where argmax leaves them broken', () => {
     const sources = [SOURCE, 'util/config.py\nload\ndef load(path):\n    return json.load(open(path))'];
     let brokenWithout = 0;
+    let opened = 0;
     for (let seed = 1; seed <= 8; seed++) {
       const rule = new GroundedSpanRule(bundle.tokenizer, sources, bundle.manifest.eos_id);
       const text = decode(rule, seed, 40, /[[\]0-9]/);
-      assert.ok(openedMarkers(text) > 0, `seed ${seed} opened no marker: ${JSON.stringify(text)}`);
+      opened += openedMarkers(text) > 0 ? 1 : 0;
       assert.deepEqual(brokenMarkers(text, sources.length), [], `seed ${seed}: ${JSON.stringify(text)}`);
       brokenWithout += brokenMarkers(decode(null, seed, 40, /[[\]0-9]/), sources.length).length;
     }
+    assert.ok(opened >= 6, `markers must be exercised: ${opened} of 8 answers opened one`);
     assert.ok(brokenWithout > 0, 'the adversarial logits must produce broken markers without the rule');
   });
 
@@ -169,7 +172,8 @@ describe('GroundedSpanRule with the bundle tokenizer', () => {
         texts.forEach((t, id) => { if (t.length > 0 && rest.startsWith(t)) logits[id] = 10 + t.length; });
       }
       logits[bundle.manifest.eos_id] = -10;
-      ids.push(rule ? rule.pick(logits, ids) : logits.indexOf(Math.max(...logits)));
+      // The steps left are told as the generator tells them (a marker or span must not be left open at the end).
+      ids.push(rule ? rule.pick(logits, ids, step === steps - 1, steps - step - 1) : logits.indexOf(Math.max(...logits)));
     }
     return bundle.tokenizer.decode(ids);
   }
@@ -272,10 +276,38 @@ describe('GroundedSpanRule with the bundle tokenizer', () => {
     const text = pickAfter(rule, '`Model` [1] inherits from `', favouring([['Store', 9], ['Mixin', 2]]));
     assert.equal(text, '`Model` [1] inherits from `Mixin', 'Store is no base of Model');
     // "inherits" of a name no block gives bases for (a method) is refused where the model would write it.
-    for (const [written, allowed] of [['`save` [1] inher', false], ['`Model` [1] inher', true]] as const) {
-      const next = pickAfter(rule, written, favouring([['its', 9]]));
-      assert.equal(next === `${written}its`, allowed, `${written} → ${JSON.stringify(next)}`);
+    for (const [written, allowed] of [['`save` [1] in', false], ['`Model` [1] in', true]] as const) {
+      const next = pickAfter(rule, written, favouring([['her', 9]]));
+      assert.equal(next === `${written}her`, allowed, `${written} → ${JSON.stringify(next)}`);
     }
+  });
+
+  it("keeps an answer's words words where the model's next choice after a refused token would be junk", () => {
+    const sources = ['app/models.py\nModel\nclass Model(Base, Mixin):\n    def save(self): return Store()'];
+    const rule = new GroundedSpanRule(bundle.tokenizer, sources, bundle.manifest.eos_id);
+    const eos = bundle.manifest.eos_id;
+    const pick = (written: string, pieces: Array<[string, number]>, eosLogit = -Infinity) => {
+      const logits = favouring(pieces);
+      logits[eos] = eosLogit;
+      const ids = bundle.tokenizer.encode(written);
+      const id = rule.pick(logits, ids);
+      return id === eos ? '<eos>' : bundle.tokenizer.decode([...ids, id]).slice(written.length);
+    };
+    // The verb of a class without bases is refused from its first letters (" in" + "her"), not at its last, where the
+    // shipped bundle went on "inherate"; the locator's path follows instead.
+    assert.equal(pick('`save` [1] in', [['her', 9], ['_', 8], [' `', 1]]), ' `');
+    assert.equal(pick('`Model` [1] in', [['her', 9], [' `', 1]]), 'her', 'Model declares bases');
+    assert.equal(pick('`Model` [1] inher', [['ate', 9], ['its', 1]]), 'its', 'the verb, not a word it begins');
+    assert.equal(pick('`Model` inherits', [[' [', 9], [' from', 1]]), ' from');
+    assert.notEqual(pick('`Model` inherits from', [[' `', 1]], 9), '<eos>', 'nor ends before the base');
+    // A locator's " in" goes on to its path, not to a marker, an underscore or the end.
+    assert.equal(pick('`save` in', [[' [', 9], ['_', 8], [' `', 1]], 7), ' `');
+    assert.equal(pick('`save` in ', [['[', 9], ['`', 1]]), '`');
+    // Nothing said yet: neither the end nor a bare marker.
+    assert.equal(pick('', [['[', 9], ['`', 1]], 8), '`');
+    // Outside backticks a word is a word: code is quoted, junk is not written.
+    assert.equal(pick('`save` [1] calls', [['_', 9], ['ly', 8], [' `', 1]]), 'ly');
+    assert.equal(pick('`save` [1] callsly', [['Used', 9], [' `', 1]]), ' `');
   });
 
   it("writes a locator claim's whole path in few tokens, whatever letters the model favours, and lets it repeat", () => {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  awaitsPath, claimHolds, locatorClaims, locatorClaimsTrue, markerSlot, namesPath, pathSlot,
+  awaitsPath, claimHolds, locatorClaims, locatorClaimsTrue, locatorWordsAllow, markerSlot, namesPath, pathSlot,
 } from '../../extension/engine/answer/locator-claims';
 
 const block = (n: number, path: string, names: string[]) => ({ n, path, has: (x: string) => names.includes(x) });
@@ -37,6 +37,15 @@ describe('locator claims', () => {
   it('knows when an answer stops where a claim still needs its path', () => {
     for (const text of ['`f` in', '`f` in ', '`f` is defined in', '`g` [1] calls `f` in']) assert.ok(awaitsPath(text), text);
     for (const text of ['`f` in `a.py` [1].', 'It is in', '`f` in `a', '`f` in a loop', '`f` [1].']) assert.ok(!awaitsPath(text), text);
+  });
+
+  it("lets a claim's \" in\" go on only to its path, or into a longer word", () => {
+    for (const [text, ch] of [['`f` in', ' '], ['`f` in', 'h'], ['`f` in ', '`'], ['`f` is defined in ', '`'], ['It is in', '['], ['`f` [1] in', '_']]) {
+      assert.ok(locatorWordsAllow(text, ch), `${text} + ${ch}`);
+    }
+    for (const [text, ch] of [['`f` in', '['], ['`f` in', '_'], ['`f` in', '.'], ['`f` in ', '['], ['`f` in ', 't'], ['`f` is defined in ', ' ']]) {
+      assert.ok(!locatorWordsAllow(text, ch), `${text} + ${ch}`);
+    }
   });
 
   it('finds the slot a partial answer is in', () => {

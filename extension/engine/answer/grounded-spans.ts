@@ -23,8 +23,9 @@
  * ("[1`will`"), which the display could only drop (citation-markers.ts).
  */
 import type { DecodingRule, TextTokenizer } from '../engine-parts';
-import { basesOf, baseSlot, claimVerbAfter, classBases } from './inheritance-claims';
-import { awaitsPath, ClaimSlots } from './locator-claims';
+import { codeLikeWord, saysSomething, towardsVerbClaim, VERB_CLAIM_WORDS, verbInProgress } from './answer-form';
+import { basesOf, baseSlot, classBases } from './inheritance-claims';
+import { awaitsPath, ClaimSlots, locatorWordsAllow } from './locator-claims';
 import { collapseSpace, definedNames, NameSet, namesDefinition, quotableNames, WORD_CHAR } from './quotable-names';
 
 /** A backticked span longer than this is cut off: nothing the model should quote in an answer is that long. */
@@ -122,10 +123,10 @@ export class GroundedSpanRule implements DecodingRule {
    * are already quoted); then the rule relaxes one step at a time: a repeat may close it, then any piece of the text
    * may close it. Only if even that is impossible (never seen) is the plain argmax taken.
    */
-  pick(logits: Float32Array, ids: readonly number[], last = false): number {
+  pick(logits: Float32Array, ids: readonly number[], last = false, left = last ? 0 : Infinity): number {
     const texts = tokenTexts(this.tokenizer, logits.length);
     const sofar = this.tokenizer.decode([...ids]);
-    const state = this.withClaims(stateAfter(sofar, last), sofar);
+    const state = this.withClaims(stateAfter(sofar, last, left), sofar);
     const quoted = new Set(backtickSpans(sofar).map(collapseSpace));
     const best = argmax(logits);
     let order: number[] | null = null;
@@ -217,8 +218,10 @@ export class GroundedSpanRule implements DecodingRule {
     if (piece === '') return false;
     if (piece === null) {
       const ended = !state.open && state.marker === null && this.pathWordOk(state.word, true);
-      // Nor with a claim half made: "`name` in" without its path, "`name` in `path`" without its marker.
-      return ended && !awaitsPath(state.text) && !this.claims.awaitsMarker(state.text, state.last);
+      // Nor with a claim half made: "`name` in" without its path, "`name` in `path`" without its marker, "`A`
+      // inherits" without its base; nor before anything is said.
+      return ended && !awaitsPath(state.text) && !this.claims.awaitsMarker(state.text, state.last)
+        && verbInProgress(state.text) === null && saysSomething(state.text);
     }
     let { open, span, word, justClosed, marker, spanChoices, markerChoices, text, lead } = state;
     for (const ch of piece) {
@@ -235,6 +238,7 @@ export class GroundedSpanRule implements DecodingRule {
       // A claim's path is followed by its marker (" [n]"), as in every answer the generator was trained on.
       const towardsMarker = ch === '[' || (ch === ' ' && text.endsWith('`'));
       if (!open && !towardsMarker && this.claims.awaitsMarker(text, state.last)) return false;
+      if (!open && !this.claimWordsAllow(text, ch)) return false;
       if (ch === '`') {
         if (open && !this.closes(span, quoted, relax, state.last, spanChoices, lead)) return false;
         if (!open && !this.pathWordOk(word, true)) return false;
@@ -265,19 +269,18 @@ export class GroundedSpanRule implements DecodingRule {
         word = '';
       } else {
         justClosed = false;
-        // "inherits from" / "derives from" only of a class a block gives bases for.
-        if (ch === 's' && this.claimsBaseless(text + ch)) return false;
         if (ch === '[') {
           marker = '[';
           markerChoices = this.claims.markerChoices(text);
         }
         word += ch;
-        if (!this.pathWordOk(word, false)) return false;
+        // A word, not code or junk ("inherate_", "in_in_in"): a name is quoted, a path is checked as one.
+        if (!this.pathWordOk(word, false) || codeLikeWord(word)) return false;
       }
       text += ch;
     }
-    // Nor a marker left open by the last token.
-    if (state.last && marker !== null) return false;
+    // Nor a marker left open where the tokens left cannot close it (a number, then "]": two tokens from a bare "[").
+    if (marker !== null && state.left < (marker.length > 1 ? 1 : 2)) return false;
     // The last token should close an open span with a name; a fragment is never closed for it (answering then drops
     // the unfinished span: answer/quoted-span-filter.ts).
     if (state.last && open && relax !== 'any-close') return false;
@@ -334,11 +337,20 @@ export class GroundedSpanRule implements DecodingRule {
     return bases.length > 0 ? bases : null;
   }
 
-  /** Whether `text` has just written an inheritance claim's verb about a name no block gives bases for. */
-  private claimsBaseless(text: string): boolean {
-    if (!/ (?:inherits|derives)$/.test(text)) return false;
-    const cls = claimVerbAfter(text);
-    return cls !== null && basesOf(cls, this.bases).size === 0;
+  /**
+   * Whether `ch` may follow `text` outside a span, by the words of claims. A marker needs something said before it.
+   * An inheritance verb ("inh…", "der…" right after a name) is refused from its first letters for a class no block
+   * gives bases for, and must go on as " inherits from " / " derives from " up to its base's tick: refusing only the
+   * last letter of "inherits" left the model writing "`TestCaseFunction` inherate" (docs/MODEL.md, "Answers that
+   * read as words"). A locator's " in" must go on to its path (locatorWordsAllow).
+   */
+  private claimWordsAllow(text: string, ch: string): boolean {
+    if (ch === '[' && !saysSomething(text)) return false;
+    const verb = verbInProgress(text);
+    if (verb) return ch === '`' ? VERB_CLAIM_WORDS.includes(verb.words) : towardsVerbClaim(verb.words + ch);
+    const starting = verbInProgress(text + ch);
+    if (starting) return towardsVerbClaim(starting.words) && basesOf(starting.cls, this.bases).size > 0;
+    return locatorWordsAllow(text, ch);
   }
 
   /** The state with the locator claim it is in, if any: an open claim path's choices, an open claim marker's blocks. */
@@ -394,6 +406,8 @@ interface State {
   justClosed: boolean;
   /** No token follows the one being chosen. */
   last: boolean;
+  /** How many tokens may still follow the one being chosen (0 on the last; Infinity when the caller does not say). */
+  left: number;
   /** The open span so far (whitespace collapsed). */
   span: string;
   /** Outside a span: the word being written (since the last whitespace or backtick). */
@@ -410,17 +424,17 @@ interface State {
   lead: boolean;
 }
 
-function stateAfter(text: string, last: boolean): State {
+function stateAfter(text: string, last: boolean, left: number): State {
   const ticks = [...text].filter((ch) => ch === '`').length;
   const tail = text.slice(text.lastIndexOf('`') + 1);
   // Claims are read by the rule (withClaims); the first span of an answer is its lead.
   const claims = { text, spanChoices: null, markerChoices: null };
   if (ticks % 2 === 1) {
-    return { open: true, span: collapseSpace(tail), word: '', justClosed: false, last, marker: null, lead: ticks === 1, ...claims };
+    return { open: true, span: collapseSpace(tail), word: '', justClosed: false, last, left, marker: null, lead: ticks === 1, ...claims };
   }
   const word = /\S*$/.exec(tail)![0];
   const marker = /\[\d*$/.exec(word)?.[0] ?? null;
-  return { open: false, span: '', word, justClosed: ticks > 0 && text.endsWith('`'), last, marker, lead: false, ...claims };
+  return { open: false, span: '', word, justClosed: ticks > 0 && text.endsWith('`'), last, left, marker, lead: false, ...claims };
 }
 
 function argmax(values: Float32Array): number {

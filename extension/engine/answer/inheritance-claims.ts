@@ -12,8 +12,6 @@ const EXTENDS_CLASS = /\bclass\s+([\p{L}_$][\p{L}\p{N}_$]*)(?:\s*<[^>{]*>)?((?:\
 const BASE_NAME = /[\p{L}_$][\p{L}\p{N}_$]*(?:\.[\p{L}_$][\p{L}\p{N}_$]*)*/gu;
 /** The words of a claim between the class and its base. */
 const CLAIM_WORDS = /^(?: \[\d+\])? (?:inherits|derives) from $/;
-/** The same, as far as the verb: where the claim starts being made. */
-const CLAIM_VERB = /^(?: \[\d+\])? (?:inherits|derives)/;
 
 /**
  * The bases each class in `code` declares, by class name: every base as written (`migrations.Migration`) and its
@@ -74,11 +72,4 @@ export function baseSlot(before: string): string | null {
   const seg = before.split('`');
   if (seg.length % 2 === 0 || seg.length < 3) return null;
   return CLAIM_WORDS.test(seg[seg.length - 1]) ? seg[seg.length - 2] : null;
-}
-
-/** The class `text` (outside a span) starts making an inheritance claim about, once its verb is written; else null. */
-export function claimVerbAfter(text: string): string | null {
-  const seg = text.split('`');
-  if (seg.length % 2 === 0 || seg.length < 3) return null;
-  return CLAIM_VERB.test(seg[seg.length - 1]) ? seg[seg.length - 2] : null;
 }

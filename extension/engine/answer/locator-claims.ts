@@ -48,6 +48,20 @@ export function awaitsPath(text: string): boolean {
   return seg.length % 2 === 1 && seg.length >= 3 && CLAIM_WORDS.test(seg[seg.length - 1].replace(/ in$/, ' in '));
 }
 
+/**
+ * Whether `ch` may follow `text` (outside a span) where a locator claim's words lead to its path: after " in " only
+ * the path's opening tick; right after " in", a space or a letter (a longer word: "inherits", "into"). The model,
+ * refused the end on "`Field` in", wrote "`Field` in [1]." or "in_in_in…" (docs/MODEL.md, "Answers that read as words").
+ */
+export function locatorWordsAllow(text: string, ch: string): boolean {
+  const seg = text.split('`');
+  if (seg.length % 2 === 0 || seg.length < 3) return true;
+  const tail = seg[seg.length - 1];
+  if (CLAIM_WORDS.test(tail)) return ch === '`';
+  if (CLAIM_WORDS.test(`${tail} `)) return ch === ' ' || /[A-Za-z]/.test(ch);
+  return true;
+}
+
 /** A span opened after `before` is a claim's path when `before` ends with a closed span and " in " (and words). */
 export function pathSlot(before: string): { name: string } | null {
   const seg = before.split('`');

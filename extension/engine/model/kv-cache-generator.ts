@@ -98,7 +98,7 @@ export class KvCacheGenerator implements AnswerGenerator {
     while (ids.length < maxNew) {
       const outputs = await this.model.run({ memory: feedMemory, input_ids: int64Tensor(input, [1, input.length]), ...past });
       const row = lastRow(floatOutput(this.model, outputs, 'logits'), input.length);
-      const next = options.rule ? options.rule.pick(row, ids, ids.length + 1 >= maxNew) : argmax(row);
+      const next = options.rule ? options.rule.pick(row, ids, ids.length + 1 >= maxNew, maxNew - ids.length - 1) : argmax(row);
       if (ids.length === 0) firstTokenMs = performance.now() - started;
       if (next === eosId) return { ids, firstTokenMs, stoppedBy: 'eos' };
       ids.push(next);
