@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  answerFormFaults, codeLikeWord, saysSomething, towardsVerbClaim, verbInProgress,
+  answerFormFaults, codeLikeWord, firstInWordOk, firstWordAfterName, saysSomething, towardsVerbClaim, verbInProgress,
 } from '../../extension/engine/answer/answer-form';
 
 describe('answer form', () => {
@@ -38,6 +38,8 @@ describe('answer form', () => {
       '`_` inherlyUsed from `x`',
       '`__init__`; calls _is_module_module`T` [1].',
       "`_add_script_prefix` inherated'gated'gated to `x`",
+      '`_`, `_pytest.config` inoled, and return a method of `Features` in `a.py` [1].',
+      '`X` [1] inrides',
     ]) assert.ok(answerFormFaults(a).includes('junk-word'), a);
     assert.deepEqual(answerFormFaults('`X` inherited `Y` [1].'), [], 'an English word the verb\'s letters begin is a word');
   });
@@ -51,6 +53,14 @@ describe('answer form', () => {
   it('reads words as code or as words, a prefix at a time', () => {
     for (const w of ['in', 'inherits', 'from', '[1].', '(see', 'built-in', '42', 'defined,', 'a/b_c.py', '']) assert.ok(!codeLikeWord(w), w);
     for (const w of ['in_', 'inher.g', 'inherlyU', "it's", 'v2', 'inher.get_...)']) assert.ok(codeLikeWord(w), w);
+  });
+
+  it('reads the first word after a name', () => {
+    assert.equal(firstWordAfterName('`A` [2] inh'), 'inh');
+    assert.equal(firstWordAfterName('`A` in '), null, 'past the first word');
+    assert.equal(firstWordAfterName('`A'), null, 'inside a span');
+    for (const w of ['in', 'inh', 'inherits', 'calls', 'is', 'inherited']) assert.ok(firstInWordOk(w), w);
+    for (const w of ['ino', 'inoled', 'inprinter', 'instr']) assert.ok(!firstInWordOk(w), w);
   });
 
   it('follows an inheritance verb as it is written', () => {

@@ -297,6 +297,7 @@ describe('GroundedSpanRule with the bundle tokenizer', () => {
     // shipped bundle went on "inherate"; the locator's path follows instead.
     assert.equal(pick('`save` [1] in', [['her', 9], ['_', 8], [' `', 1]]), ' `');
     assert.equal(pick('`Model` [1] in', [['her', 9], [' `', 1]]), 'her', 'Model declares bases');
+    assert.equal(pick('`Model` [1] in', [['oled', 9], ['o', 8], [' `', 1]]), ' `', 'no other word begins "in" after a name');
     assert.equal(pick('`Model` [1] inher', [['ate', 9], ['its', 1]]), 'its', 'the verb, not a word it begins');
     assert.equal(pick('`Model` inherits', [[' [', 9], [' from', 1]]), ' from');
     assert.notEqual(pick('`Model` inherits from', [[' `', 1]], 9), '<eos>', 'nor ends before the base');

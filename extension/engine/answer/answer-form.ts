@@ -55,6 +55,22 @@ export function towardsVerbClaim(words: string): boolean {
 /** English words an inheritance verb's first letters may also begin (so not junk), the claim's own among them. */
 const VERB_WORD = /^(?:inherit(?:s|ed|ing|ance)?|deriv(?:e|es|ed|ing|ation))$/;
 
+/**
+ * Whether the first word after a name may be `word` so far, of the words that begin "in": trained answers put only
+ * "in" (a locator claim) and "inherits" there. Refused "her" after "`X` in", the model wrote "inoled", "inrides",
+ * "inprinter." (docs/MODEL.md, "Answers that read as words").
+ */
+export function firstInWordOk(word: string): boolean {
+  return !word.startsWith('in') || 'inherits'.startsWith(word) || VERB_WORD.test(word);
+}
+
+/** The first word after the last closed span of `text` (past a marker), when `text` is still on it; else null. */
+export function firstWordAfterName(text: string): string | null {
+  const seg = text.split('`');
+  if (seg.length % 2 === 0 || seg.length < 3) return null;
+  return /^(?: \[\d+\])? ([A-Za-z]+)$/.exec(seg[seg.length - 1])?.[1] ?? null;
+}
+
 /** Locator claim words ending in " in" (locator-claims.ts's CLAIM_WORDS without the space before the path). */
 const LOCATOR_IN = /^(?: [A-Za-z]+)* in$/;
 
@@ -63,8 +79,9 @@ export type FormFault = 'says-nothing' | 'junk-word' | 'half-claim';
 /**
  * What is wrong with an answer's form, if anything:
  * - `says-nothing`: no word and no name ("", "[1].");
- * - `junk-word`: a word outside backticks that reads as code or junk (codeLikeWord), or that starts an inheritance
- *   verb right after a name and is not one ("`X` inherate");
+ * - `junk-word`: a word outside backticks that reads as code or junk (codeLikeWord), or, right after a name, a word
+ *   that starts an inheritance verb and is not one ("`X` inherate") or starts "in" and is neither "in" nor a form of
+ *   "inherit" ("`X` inoled"; so an English "`X` initializes" counts too, a form no trained answer has);
  * - `half-claim`: a claim's words not followed by what they need ("`X` in [1].", "`X` in", "`X` inherits [1].").
  */
 export function answerFormFaults(answer: string): FormFault[] {
@@ -76,6 +93,8 @@ export function answerFormFaults(answer: string): FormFault[] {
     if (seg[i].split(/\s+/).some(codeLikeWord)) faults.add('junk-word');
     if (i === 0) continue;
     const spanFollows = i + 1 < closed;
+    const first = /^(?: \[\d+\])? ([A-Za-z]+)/.exec(seg[i])?.[1];
+    if (first !== undefined && !firstInWordOk(first)) faults.add('junk-word');
     const verb = verbInProgress(seg.slice(0, i + 1).join('`'));
     if (verb) {
       const word = /^ (\S*)/.exec(verb.words)![1].replace(TRAILING_PUNCT, '');

@@ -23,7 +23,9 @@
  * ("[1`will`"), which the display could only drop (citation-markers.ts).
  */
 import type { DecodingRule, TextTokenizer } from '../engine-parts';
-import { codeLikeWord, saysSomething, towardsVerbClaim, VERB_CLAIM_WORDS, verbInProgress } from './answer-form';
+import {
+  codeLikeWord, firstInWordOk, firstWordAfterName, saysSomething, towardsVerbClaim, VERB_CLAIM_WORDS, verbInProgress,
+} from './answer-form';
 import { basesOf, baseSlot, classBases } from './inheritance-claims';
 import { awaitsPath, ClaimSlots, locatorWordsAllow } from './locator-claims';
 import { collapseSpace, definedNames, NameSet, namesDefinition, quotableNames, WORD_CHAR } from './quotable-names';
@@ -342,12 +344,15 @@ export class GroundedSpanRule implements DecodingRule {
    * An inheritance verb ("inh…", "der…" right after a name) is refused from its first letters for a class no block
    * gives bases for, and must go on as " inherits from " / " derives from " up to its base's tick: refusing only the
    * last letter of "inherits" left the model writing "`TestCaseFunction` inherate" (docs/MODEL.md, "Answers that
-   * read as words"). A locator's " in" must go on to its path (locatorWordsAllow).
+   * read as words"). A locator's " in" must go on to its path (locatorWordsAllow), and the first word after a name
+   * that begins "in" must be "in" or that verb (firstInWordOk).
    */
   private claimWordsAllow(text: string, ch: string): boolean {
     if (ch === '[' && !saysSomething(text)) return false;
     const verb = verbInProgress(text);
     if (verb) return ch === '`' ? VERB_CLAIM_WORDS.includes(verb.words) : towardsVerbClaim(verb.words + ch);
+    const first = firstWordAfterName(text + ch);
+    if (first !== null && !firstInWordOk(first)) return false;
     const starting = verbInProgress(text + ch);
     if (starting) return towardsVerbClaim(starting.words) && basesOf(starting.cls, this.bases).size > 0;
     return locatorWordsAllow(text, ch);
