@@ -28,6 +28,10 @@ describe('inheritance claims', () => {
     assert.deepEqual(sorted(basesOf('A', maps)), ['B', 'C']);
     assert.deepEqual(sorted(basesOf('mod.A', maps)), ['B', 'C']);
     assert.deepEqual(sorted(basesOf('D(x)', maps)), ['E']);
+    // Never the class itself, though its short name declares it: Django's class Migration(migrations.Migration).
+    const django = [classBases('class Migration(migrations.Migration):')];
+    assert.deepEqual(sorted(basesOf('Migration', django)), ['migrations.Migration']);
+    assert.deepEqual(sorted(basesOf('migrations.Migration', django)), []);
     assert.equal(basesOf('f', maps).size, 0);
   });
 

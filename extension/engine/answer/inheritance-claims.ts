@@ -35,12 +35,18 @@ export function classBases(code: string): Map<string, Set<string>> {
   return bases;
 }
 
-/** The bases of `cls` over several blocks' maps (a class may be read in one block and named in another). */
+/**
+ * The bases of `cls` over several blocks' maps (a class may be read in one block and named in another), never the
+ * class itself: Django's `class Migration(migrations.Migration)` had answers saying "`migrations.Migration` inherits
+ * from `migrations.Migration` inherits from …", true by the short name alone.
+ */
 export function basesOf(cls: string, maps: ReadonlyArray<ReadonlyMap<string, ReadonlySet<string>>>): Set<string> {
   const name = cls.split('(', 1)[0];
   const short = name.slice(name.lastIndexOf('.') + 1);
   const out = new Set<string>();
   for (const map of maps) for (const b of map.get(short) ?? []) out.add(b);
+  out.delete(name);
+  out.delete(short);
   return out;
 }
 
