@@ -311,6 +311,17 @@ describe('GroundedSpanRule with the bundle tokenizer', () => {
     assert.equal(pick('`save` [1] callsly', [['Used', 9], [' `', 1]]), ' `');
   });
 
+  it('begins a locator claim only where the tokens left can hold its path and marker', () => {
+    const rule = new GroundedSpanRule(bundle.tokenizer, [SOURCE], bundle.manifest.eos_id);
+    const ids = bundle.tokenizer.encode('`fetch_url`');
+    const logits = favouring([[' in', 9], [' [', 5]]);
+    const after = (left: number) => bundle.tokenizer.decode([...ids, rule.pick(logits, ids, left === 0, left)]);
+    const needed = bundle.tokenizer.count('net/http_client.py`') + 4;
+    assert.equal(after(needed), '`fetch_url` in');
+    assert.equal(after(needed - 1), '`fetch_url` [', 'the claim would be cut off by the length limit');
+    assert.equal(bundle.tokenizer.decode([...ids, rule.pick(logits, ids)]), '`fetch_url` in', 'no limit told: no limit');
+  });
+
   it("writes a locator claim's whole path in few tokens, whatever letters the model favours, and lets it repeat", () => {
     const rule = new GroundedSpanRule(bundle.tokenizer, [SOURCE], bundle.manifest.eos_id);
     const vocab = vocabSize(bundle);

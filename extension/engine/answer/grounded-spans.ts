@@ -102,6 +102,8 @@ export class GroundedSpanRule implements DecodingRule {
   /** The names of the first block (the highest-ranked): what an answer's first span may be. */
   private readonly leadNames: NameSet;
   private readonly checked = new Map<string, boolean>();
+  /** Tokens each claim path takes to write, with its closing tick (claimFits). */
+  private readonly pathTokens = new Map<string, number>();
 
   /** The number of memory blocks the generator reads: a marker cites one of 1..blocks. */
   private readonly blocks: number;
@@ -240,7 +242,7 @@ export class GroundedSpanRule implements DecodingRule {
       // A claim's path is followed by its marker (" [n]"), as in every answer the generator was trained on.
       const towardsMarker = ch === '[' || (ch === ' ' && text.endsWith('`'));
       if (!open && !towardsMarker && this.claims.awaitsMarker(text, state.last)) return false;
-      if (!open && !this.claimWordsAllow(text, ch)) return false;
+      if (!open && !this.claimWordsAllow(text, ch, state.left)) return false;
       if (ch === '`') {
         if (open && !this.closes(span, quoted, relax, state.last, spanChoices, lead)) return false;
         if (!open && !this.pathWordOk(word, true)) return false;
@@ -345,9 +347,10 @@ export class GroundedSpanRule implements DecodingRule {
    * gives bases for, and must go on as " inherits from " / " derives from " up to its base's tick: refusing only the
    * last letter of "inherits" left the model writing "`TestCaseFunction` inherate" (docs/MODEL.md, "Answers that
    * read as words"). A locator's " in" must go on to its path (locatorWordsAllow), and the first word after a name
-   * that begins "in" must be "in" or that verb (firstInWordOk).
+   * that begins "in" must be "in" or that verb (firstInWordOk). Nor is a locator's " in" written where the tokens
+   * `left` after this one cannot hold its path and marker (claimFits).
    */
-  private claimWordsAllow(text: string, ch: string): boolean {
+  private claimWordsAllow(text: string, ch: string, left: number): boolean {
     if (ch === '[' && !saysSomething(text)) return false;
     const verb = verbInProgress(text);
     if (verb) return ch === '`' ? VERB_CLAIM_WORDS.includes(verb.words) : towardsVerbClaim(verb.words + ch);
@@ -355,7 +358,29 @@ export class GroundedSpanRule implements DecodingRule {
     if (first !== null && !firstInWordOk(first)) return false;
     const starting = verbInProgress(text + ch);
     if (starting) return towardsVerbClaim(starting.words) && basesOf(starting.cls, this.bases).size > 0;
+    if (ch === 'n' && awaitsPath(text + ch) && !this.claimFits(text + ch, left)) {
+      // Unless "in" is on its way to "inherits" for a class with bases.
+      return first === 'in' && basesOf(text.split('`').at(-2) ?? '', this.bases).size > 0;
+    }
     return locatorWordsAllow(text, ch);
+  }
+
+  /**
+   * Whether a locator claim whose words end `text` (" in") can be finished in `left` more tokens: " `", its path
+   * and tick as the tokenizer writes them, " [", the number and "]". Django's migrations have paths of 30-40
+   * tokens ("contrib/auth/migrations/0008_alter_user_username_max_length.py"); begun with too few tokens left, the
+   * claim was cut off at the length limit and the answer ended "`migrations.Migration` in".
+   */
+  private claimFits(text: string, left: number): boolean {
+    if (!Number.isFinite(left)) return true;
+    const path = this.claims.pathChoices(`${text} `)?.[0];
+    if (path === undefined) return true;
+    let tokens = this.pathTokens.get(path);
+    if (tokens === undefined) {
+      tokens = this.tokenizer.count(`${path}\``);
+      this.pathTokens.set(path, tokens);
+    }
+    return left >= tokens + 4;
   }
 
   /** The state with the locator claim it is in, if any: an open claim path's choices, an open claim marker's blocks. */
