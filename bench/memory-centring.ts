@@ -1,0 +1,70 @@
+/**
+ * Does centring the memories help the memory ranking? A small model trained from scratch may put every memory in a
+ * narrow cone, where subtracting the mean before the cosine spreads them out. This re-ranks `clara eval`'s
+ * memory-alone row from the indexes an eval run cached: every chunk's stored (unit) memory against each question's
+ * query memory (cut to query_max_tokens, as `search` cuts it), the top 50 chunks, file-level Recall@5 and MRR as the
+ * eval scores them. Variants: the documents' mean (per corpus) subtracted from the documents with weight w, and from
+ * the query either nothing, the same mean, or the mean of the questions' own query memories (which a product could
+ * only estimate from other questions). w = 0 is the eval's own row and must reproduce it.
+ *
+ *   [CACHE=DIR] [CORPORA=requests,flask,…] [BUNDLE=DIR] node --import tsx bench/memory-centring.ts
+ *
+ * Measured 29 Nov 2026 (docs/MODEL.md, "Centring the memories"); not used by the product.
+ */
+import { join } from 'node:path';
+import { defaultBundleDir } from '../extension/engine/model/package-root';
+import { MemoryStore } from '../extension/engine/store/memory-store';
+import { loadBundle } from '../extension/engine/model/load-bundle';
+import { defaultEvalCacheDir } from '../extension/engine/eval/corpora';
+import { defaultEvalDataDir, loadJsonlSet } from '../extension/engine/eval/eval-sets';
+import { retrievalMetrics } from '../extension/engine/eval/scoring';
+import { cutQuestion } from '../extension/engine/retrieval/question-cut';
+
+const CACHE = process.env.CACHE ?? defaultEvalCacheDir();
+const EVAL = process.env.EVAL_DATA ?? defaultEvalDataDir();
+const corpora = (process.env.CORPORA ?? 'requests,flask,pytest,sphinx,pylint,django').split(',');
+const qs = [...loadJsonlSet(join(EVAL, 'sweqa.jsonl'), 'sweqa').filter((q) => q.goldFrom === 'paths'),
+  ...loadJsonlSet(join(EVAL, 'swebench_lite_loc.jsonl'), 'swebench_lite_loc')];
+const unit = (v: Float32Array) => { let n = 0; for (const x of v) n += x * x; n = Math.sqrt(n) || 1; return v.map((x) => x / n); };
+const dot = (a: Float32Array, b: Float32Array) => { let s = 0; for (let i = 0; i < a.length; i++) s += a[i] * b[i]; return s; };
+const sub = (a: Float32Array, m: Float32Array, w = 1) => a.map((x, i) => x - w * m[i]);
+function mean(rows: Float32Array[]): Float32Array { const m = new Float32Array(rows[0].length); for (const r of rows) for (let i = 0; i < m.length; i++) m[i] += r[i] / rows.length; return m; }
+
+async function main() {
+  const bundle = await loadBundle(process.env.BUNDLE ?? defaultBundleDir(), { executionProvider: 'cpu' });
+  const dim = bundle.manifest.mem_tokens * bundle.manifest.hidden;
+  const sums: Record<string, Record<string, { r5: number; mrr: number; n: number }>> = {};
+  const allQ: Array<{ set: string; corpus: string; q: Float32Array; gold: string[] }> = [];
+  const perCorpus: Record<string, { paths: string[]; docs: Float32Array[]; mu: Float32Array }> = {};
+  for (const corpus of corpora) {
+    const { store } = await MemoryStore.open(join(CACHE, 'stores', corpus), { modelVersion: bundle.manifest.version, dim });
+    const chunks = await store.allChunks();
+    const docs = (await store.memories(chunks.map((c) => c.id))).map(unit);
+    store.close();
+    perCorpus[corpus] = { paths: chunks.map((c) => c.path), docs, mu: mean(docs) };
+    const mine = qs.filter((q) => q.corpus === corpus);
+    const enc = await bundle.query.encode(mine.map((q) => cutQuestion(bundle.tokenizer, q.question, bundle.manifest.query_max_tokens)));
+    mine.forEach((q, i) => allQ.push({ set: q.set, corpus, q: unit(enc[i]), gold: q.goldFiles }));
+    console.error(corpus, chunks.length, 'chunks', mine.length, 'questions', 'mean-norm', Math.sqrt(dot(perCorpus[corpus].mu, perCorpus[corpus].mu)).toFixed(3));
+  }
+  const qMean = mean(allQ.map((x) => x.q));
+  console.error('query mean norm', Math.sqrt(dot(qMean, qMean)).toFixed(3));
+  for (const w of [0, 0.5, 1]) for (const qc of ['none', 'docmean', 'qmean']) {
+    if (w === 0 && qc !== 'none') continue;
+    const name = `docs-${w} query-${qc}`;
+    sums[name] = {};
+    const centred: Record<string, Float32Array[]> = {};
+    for (const c of corpora) centred[c] = perCorpus[c].docs.map((d) => unit(sub(d, perCorpus[c].mu, w)));
+    for (const x of allQ) {
+      const q = qc === 'none' ? x.q : unit(sub(x.q, qc === 'docmean' ? perCorpus[x.corpus].mu : qMean, w));
+      const scores = centred[x.corpus].map((d) => dot(q, d));
+      const order = [...scores.keys()].sort((a, b) => scores[b] - scores[a]).slice(0, 50);
+      const m = retrievalMetrics(order.map((i) => perCorpus[x.corpus].paths[i]), x.gold);
+      const s = (sums[name][x.set] ??= { r5: 0, mrr: 0, n: 0 });
+      s.r5 += m['recall@5']; s.mrr += m.mrr; s.n++;
+    }
+    console.log(name, Object.entries(sums[name]).map(([k, s]) => `${k} n=${s.n} R@5 ${(s.r5 / s.n).toFixed(3)} MRR ${(s.mrr / s.n).toFixed(3)}`).join(' | '));
+  }
+  await bundle.close();
+}
+void main();
