@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  answerFormFaults, codeLikeWord, firstInWordOk, firstWordAfterName, saysSomething, towardsVerbClaim, verbInProgress,
+  answerFormFaults, codeLikeWord, firstInWordOk, firstWordAfterName, listAwaitsItem, openParen, saysSomething, towardsVerbClaim, verbInProgress,
 } from '../../extension/engine/answer/answer-form';
 
 describe('answer form', () => {
@@ -48,6 +48,15 @@ describe('answer form', () => {
     for (const a of ['`Field` in [1].', '`Field` in', '`f` in `a.py` [1]; `g` in.', '`M` inherits [1].', '`M` inherits from [1].']) {
       assert.deepEqual(answerFormFaults(a), ['half-claim'], a);
     }
+  });
+
+  it('names punctuation that closes or lists nothing', () => {
+    for (const a of ['`run`) [1].', '`Skip`, [1].', '`was_modified_since`,', '`a`; [2].']) {
+      assert.deepEqual(answerFormFaults(a), ['loose-punctuation'], a);
+    }
+    for (const a of ['`a`, `b` [1].', '`f` (in `a.py` [1]).', '`f(x)` [1].']) assert.deepEqual(answerFormFaults(a), [], a);
+    assert.ok(openParen('`f` (see `g') && !openParen('`f` (see `g`)') && !openParen('`f(x`'));
+    assert.ok(listAwaitsItem('`a`, ') && listAwaitsItem('`a`;') && !listAwaitsItem('`a`, `b`') && !listAwaitsItem('`a` in'));
   });
 
   it('reads words as code or as words, a prefix at a time', () => {

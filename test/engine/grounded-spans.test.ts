@@ -306,6 +306,9 @@ describe('GroundedSpanRule with the bundle tokenizer', () => {
     assert.equal(pick('`save` in ', [['[', 9], ['`', 1]]), '`');
     // Nothing said yet: neither the end nor a bare marker.
     assert.equal(pick('', [['[', 9], ['`', 1]], 8), '`');
+    // Punctuation closes or lists something: no ")" without "(", no marker or end right after ",".
+    assert.equal(pick('`save`', [[')', 9], [' [', 1]]), ' [');
+    assert.equal(pick('`save`, ', [['[', 9], ['`', 1]], 8), '`');
     // Outside backticks a word is a word: code is quoted, junk is not written.
     assert.equal(pick('`save` [1] calls', [['_', 9], ['ly', 8], [' `', 1]]), 'ly');
     assert.equal(pick('`save` [1] callsly', [['Used', 9], [' `', 1]]), ' `');

@@ -74,7 +74,24 @@ export function firstWordAfterName(text: string): string | null {
 /** Locator claim words ending in " in" (locator-claims.ts's CLAIM_WORDS without the space before the path). */
 const LOCATOR_IN = /^(?: [A-Za-z]+)* in$/;
 
-export type FormFault = 'says-nothing' | 'junk-word' | 'half-claim';
+/** The text with each span (an unclosed last one too) replaced by "N", so only what is outside backticks is read. */
+function outsideText(text: string): string {
+  return text.split('`').map((part, i) => (i % 2 === 0 ? part : 'N')).join('');
+}
+
+/** Whether `text` (outside a span) has a "(" that no ")" has closed yet. */
+export function openParen(text: string): boolean {
+  let depth = 0;
+  for (const ch of outsideText(text)) if (ch === '(') depth++; else if (ch === ')' && depth > 0) depth--;
+  return depth > 0;
+}
+
+/** Whether `text` ends on a "," or ";" that still needs what it lists: a marker or the end may not come next. */
+export function listAwaitsItem(text: string): boolean {
+  return /[,;]\s*$/.test(text) && !text.endsWith('`');
+}
+
+export type FormFault = 'says-nothing' | 'junk-word' | 'half-claim' | 'loose-punctuation';
 
 /**
  * What is wrong with an answer's form, if anything:
@@ -83,10 +100,21 @@ export type FormFault = 'says-nothing' | 'junk-word' | 'half-claim';
  *   that starts an inheritance verb and is not one ("`X` inherate") or starts "in" and is neither "in" nor a form of
  *   "inherit" ("`X` inoled"; so an English "`X` initializes" counts too, a form no trained answer has);
  * - `half-claim`: a claim's words not followed by what they need ("`X` in [1].", "`X` in", "`X` inherits [1].").
+ * - `loose-punctuation`: a ")" outside backticks that closes nothing ("`run`) [1]."), or a "," / ";" followed by
+ *   a marker or the end ("`Skip`, [1].", "`was_modified_since`,").
  */
 export function answerFormFaults(answer: string): FormFault[] {
   const faults = new Set<FormFault>();
   if (!saysSomething(answer)) faults.add('says-nothing');
+  let depth = 0;
+  for (const ch of outsideText(answer)) {
+    if (ch === '(') depth++;
+    else if (ch === ')') {
+      if (depth === 0) faults.add('loose-punctuation');
+      else depth--;
+    }
+  }
+  if (/[,;]\s*(?:\[\d+\]|$)/.test(outsideText(answer))) faults.add('loose-punctuation');
   const seg = answer.split('`');
   const closed = seg.length % 2 === 1 ? seg.length : seg.length - 1;
   for (let i = 0; i < closed; i += 2) {

@@ -24,7 +24,8 @@
  */
 import type { DecodingRule, TextTokenizer } from '../engine-parts';
 import {
-  codeLikeWord, firstInWordOk, firstWordAfterName, saysSomething, towardsVerbClaim, VERB_CLAIM_WORDS, verbInProgress,
+  codeLikeWord, firstInWordOk, firstWordAfterName, listAwaitsItem, openParen, saysSomething, towardsVerbClaim,
+  VERB_CLAIM_WORDS, verbInProgress,
 } from './answer-form';
 import { basesOf, baseSlot, classBases } from './inheritance-claims';
 import { awaitsPath, ClaimSlots, locatorWordsAllow } from './locator-claims';
@@ -265,9 +266,9 @@ export class GroundedSpanRule implements DecodingRule {
     if (piece === null) {
       const ended = !state.open && state.marker === null && this.pathWordOk(state.word, true);
       // Nor with a claim half made: "`name` in" without its path, "`name` in `path`" without its marker, "`A`
-      // inherits" without its base; nor before anything is said.
+      // inherits" without its base, a "," without what it lists; nor before anything is said.
       return ended && !awaitsPath(state.text) && !this.claims.awaitsMarker(state.text, state.last)
-        && verbInProgress(state.text) === null && saysSomething(state.text);
+        && verbInProgress(state.text) === null && saysSomething(state.text) && !listAwaitsItem(state.text);
     }
     let { open, span, word, justClosed, marker, spanChoices, markerChoices, text, lead } = state;
     for (const ch of piece) {
@@ -315,6 +316,8 @@ export class GroundedSpanRule implements DecodingRule {
         word = '';
       } else {
         justClosed = false;
+        // Punctuation that closes or lists nothing: a ")" with no "(" open, a marker right after "," or ";".
+        if ((ch === ')' && !openParen(text)) || (ch === '[' && listAwaitsItem(text))) return false;
         if (ch === '[') {
           marker = '[';
           markerChoices = this.claims.markerChoices(text);
