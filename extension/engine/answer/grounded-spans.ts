@@ -142,13 +142,6 @@ export class GroundedSpanRule implements DecodingRule {
         if (step >= 0) return step;
       }
     }
-    if (state.open) {
-      const shared = this.sharedPrefix(state, quoted);
-      if (shared.length > state.span.length + 1) {
-        const step = this.stepWithin(state, quoted, shared, logits, texts);
-        if (step >= 0) return step;
-      }
-    }
     for (const relax of ['strict', 'repeats', 'any-close'] as const) {
       const allowed = (id: number) => this.allows(state, quoted, relax, id === this.eosId ? null : texts[id]);
       if (allowed(best)) return best;
@@ -182,41 +175,6 @@ export class GroundedSpanRule implements DecodingRule {
    */
   private longestStep(state: State, quoted: ReadonlySet<string>, target: string, logits: Float32Array, texts: string[]): number {
     const rest = `${target.slice(state.span.length)}\``;
-    let found = -1;
-    for (let id = 0; id < logits.length; id++) {
-      const piece = texts[id];
-      if (piece === '' || !rest.startsWith(piece)) continue;
-      if (found >= 0 && (piece.length < texts[found].length || (piece.length === texts[found].length && logits[id] <= logits[found]))) continue;
-      if (this.allows(state, quoted, 'strict', piece)) found = id;
-    }
-    return found;
-  }
-
-  /**
-   * What every name the open span may still become (not yet quoted) begins with: the rule would force those
-   * characters anyway, whatever the model favours. Empty past the span when they part at once, or none is left.
-   */
-  private sharedPrefix(state: State, quoted: ReadonlySet<string>): string {
-    let shared: string | null = null;
-    for (const name of this.namesFrom(state.span, state.spanChoices, state.lead)) {
-      if (!state.spanChoices && quoted.has(name)) continue;
-      if (shared === null) { shared = name; continue; }
-      let n = 0;
-      while (n < shared.length && n < name.length && shared[n] === name[n]) n++;
-      shared = shared.slice(0, n);
-      if (shared.length <= state.span.length + 1) break;
-    }
-    return shared ?? '';
-  }
-
-  /**
-   * The allowed token that writes most of `shared` past the open span without going beyond it, the likeliest among
-   * equals; -1 when none does. Where the candidates share a long stretch, following the logits through it spelled
-   * names a letter or two at a time ("`_check_un" + "n" + "e" + "ce" + …: 19 tokens for one name), which left too
-   * few tokens for the claim after it.
-   */
-  private stepWithin(state: State, quoted: ReadonlySet<string>, shared: string, logits: Float32Array, texts: string[]): number {
-    const rest = shared.slice(state.span.length);
     let found = -1;
     for (let id = 0; id < logits.length; id++) {
       const piece = texts[id];
