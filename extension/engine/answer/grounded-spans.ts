@@ -14,7 +14,9 @@
  * the name. Before this, 98 % of the claims in SWE-QA and SWE-bench Lite answers were false: a file the cited block
  * is not in, or a word of the code written as a path (docs/MODEL.md, "Grounded decoding"). Inheritance claims
  * ("`A` inherits from `B`", "`A` derives from `B`"; inheritance-claims.ts) likewise: the base must be one the blocks
- * declare for class A, and the verb is refused for a name no block gives bases for.
+ * declare for class A, and the verb is refused for a name no block gives bases for. And an answer stays words and
+ * names in the trained forms (answer-form.ts): a refused token hands the step to the model's next choice, which
+ * wrote junk ("`X` inherate", "`Field` in [1].") until the words outside backticks were held too.
  *
  * Why: a from-scratch generator this small names files and symbols from its training corpus rather than from the
  * memories (measured on SWE-QA before this rule: 2 of 127 answers' backticked names occurred in the chunks read;

@@ -50,7 +50,8 @@ export function awaitsPath(text: string): boolean {
 
 /**
  * Whether `ch` may follow `text` (outside a span) where a locator claim's words lead to its path: after " in " only
- * the path's opening tick; right after " in", a space or a letter (a longer word: "inherits", "into"). The model,
+ * the path's opening tick; right after " in", a space or a letter (a longer word, such as "inherits": right after a
+ * name grounded-spans.ts allows no other). The model,
  * refused the end on "`Field` in", wrote "`Field` in [1]." or "in_in_in…" (docs/MODEL.md, "Answers that read as words").
  */
 export function locatorWordsAllow(text: string, ch: string): boolean {
