@@ -1,5 +1,7 @@
 /**
- * Does centring the memories help the memory ranking? A small model trained from scratch may put every memory in a
+ * Can re-scoring the stored memories lift the memory ranking, without training? Two classic tricks.
+ *
+ * Centring: does subtracting the mean help the memory ranking? A small model trained from scratch may put every memory in a
  * narrow cone, where subtracting the mean before the cosine spreads them out. This re-ranks `clara eval`'s
  * memory-alone row from the indexes an eval run cached: every chunk's stored (unit) memory against each question's
  * query memory (cut to query_max_tokens, as `search` cuts it), the top 50 chunks, file-level Recall@5 and MRR as the
@@ -7,9 +9,12 @@
  * the query either nothing, the same mean, or the mean of the questions' own query memories (which a product could
  * only estimate from other questions). w = 0 is the eval's own row and must reproduce it.
  *
- *   [CACHE=DIR] [CORPORA=requests,flask,…] [BUNDLE=DIR] node --import tsx bench/memory-centring.ts
+ * Pseudo-relevance feedback: the question's memory moved toward the mean of its own top m memories (weight beta),
+ * then the ranking again. m = 0 is the eval's row.
  *
- * Measured 29 Nov 2026 (docs/MODEL.md, "Centring the memories"); not used by the product.
+ *   [CACHE=DIR] [CORPORA=requests,flask,…] [BUNDLE=DIR] node --import tsx bench/memory-rescoring.ts
+ *
+ * Measured 29 Nov 2026 (docs/MODEL.md, "Re-scoring the memories"); not used by the product.
  */
 import { join } from 'node:path';
 import { defaultBundleDir } from '../extension/engine/model/package-root';
@@ -64,6 +69,24 @@ async function main() {
       s.r5 += m['recall@5']; s.mrr += m.mrr; s.n++;
     }
     console.log(name, Object.entries(sums[name]).map(([k, s]) => `${k} n=${s.n} R@5 ${(s.r5 / s.n).toFixed(3)} MRR ${(s.mrr / s.n).toFixed(3)}`).join(' | '));
+  }
+  for (const [m, beta] of [[0, 0], [3, 0.5], [3, 1], [5, 0.5], [5, 1], [10, 0.5], [10, 1]] as const) {
+    const name = `prf m=${m} beta=${beta}`;
+    sums[name] = {};
+    for (const x of allQ) {
+      const docs = perCorpus[x.corpus].docs;
+      let scores = docs.map((d) => dot(x.q, d));
+      if (m > 0) {
+        const top = [...scores.keys()].sort((a, b) => scores[b] - scores[a]).slice(0, m);
+        const q2 = unit(x.q.map((v, i) => v + beta * top.reduce((acc, t) => acc + docs[t][i], 0) / m));
+        scores = docs.map((d) => dot(q2, d));
+      }
+      const order = [...scores.keys()].sort((a, b) => scores[b] - scores[a]).slice(0, 50);
+      const r = retrievalMetrics(order.map((i) => perCorpus[x.corpus].paths[i]), x.gold);
+      const t = (sums[name][x.set] ??= { r5: 0, mrr: 0, n: 0 });
+      t.r5 += r['recall@5']; t.mrr += r.mrr; t.n++;
+    }
+    console.log(name, Object.entries(sums[name]).map(([k, t]) => `${k} n=${t.n} R@5 ${(t.r5 / t.n).toFixed(3)} MRR ${(t.mrr / t.n).toFixed(3)}`).join(' | '));
   }
   await bundle.close();
 }
