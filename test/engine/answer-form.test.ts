@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  answerFormFaults, codeLikeWord, firstInWordOk, firstWordAfterName, listAwaitsItem, openParen, saysSomething, towardsVerbClaim, verbInProgress,
+  answerFormFaults, codeLikeWord, firstInWordOk, firstWordAfterName, listAwaitsItem, openParen, saysSomething,
+  towardsVerbClaim, verbAwaitsObject, verbInProgress,
 } from '../../extension/engine/answer/answer-form';
 
 describe('answer form', () => {
@@ -45,7 +46,8 @@ describe('answer form', () => {
   });
 
   it('names claims left without what they need', () => {
-    for (const a of ['`Field` in [1].', '`Field` in', '`f` in `a.py` [1]; `g` in.', '`M` inherits [1].', '`M` inherits from [1].']) {
+    for (const a of ['`Field` in [1].', '`Field` in', '`f` in `a.py` [1]; `g` in.', '`M` inherits [1].', '`M` inherits from [1].',
+      '`f` in `a.py` [1] calls', '`f` returns [1].', '`f` calls.']) {
       assert.deepEqual(answerFormFaults(a), ['half-claim'], a);
     }
   });
@@ -56,6 +58,8 @@ describe('answer form', () => {
     }
     for (const a of ['`a`, `b` [1].', '`f` (in `a.py` [1]).', '`f(x)` [1].']) assert.deepEqual(answerFormFaults(a), [], a);
     assert.ok(openParen('`f` (see `g') && !openParen('`f` (see `g`)') && !openParen('`f(x`'));
+    assert.ok(verbAwaitsObject('`f` [1] calls ') && verbAwaitsObject('`f` returns') && !verbAwaitsObject('`f` calls `g`')
+      && !verbAwaitsObject('`recalls`'));
     assert.ok(listAwaitsItem('`a`, ') && listAwaitsItem('`a`;') && !listAwaitsItem('`a`, `b`') && !listAwaitsItem('`a` in'));
   });
 

@@ -91,6 +91,17 @@ export function listAwaitsItem(text: string): boolean {
   return /[,;]\s*$/.test(text) && !text.endsWith('`');
 }
 
+/** Verbs whose object the trained answers always give ("`f` [1] calls `g`", "calls a, b; raises E"). */
+const OBJECT_VERB = /\b(?:calls|returns|raises|sets)\s*$/;
+
+/**
+ * Whether `text` (outside a span) ends on one of those verbs, which still needs its object: a marker, a full stop or
+ * the end may not come next ("`_compare_eq_sequence` in `util.py` [1] calls" ended an answer).
+ */
+export function verbAwaitsObject(text: string): boolean {
+  return OBJECT_VERB.test(outsideText(text));
+}
+
 export type FormFault = 'says-nothing' | 'junk-word' | 'half-claim' | 'loose-punctuation';
 
 /**
@@ -99,7 +110,8 @@ export type FormFault = 'says-nothing' | 'junk-word' | 'half-claim' | 'loose-pun
  * - `junk-word`: a word outside backticks that reads as code or junk (codeLikeWord), or, right after a name, a word
  *   that starts an inheritance verb and is not one ("`X` inherate") or starts "in" and is neither "in" nor a form of
  *   "inherit" ("`X` inoled"; so an English "`X` initializes" counts too, a form no trained answer has);
- * - `half-claim`: a claim's words not followed by what they need ("`X` in [1].", "`X` in", "`X` inherits [1].").
+ * - `half-claim`: a claim's words not followed by what they need ("`X` in [1].", "`X` in", "`X` inherits [1].",
+ *   "`X` [1] calls").
  * - `loose-punctuation`: a ")" outside backticks that closes nothing ("`run`) [1]."), or a "," / ";" followed by
  *   a marker or the end ("`Skip`, [1].", "`was_modified_since`,").
  */
@@ -115,6 +127,7 @@ export function answerFormFaults(answer: string): FormFault[] {
     }
   }
   if (/[,;]\s*(?:\[\d+\]|$)/.test(outsideText(answer))) faults.add('loose-punctuation');
+  if (/\b(?:calls|returns|raises|sets)\s*(?:\[\d+\]|\.|$)/.test(outsideText(answer))) faults.add('half-claim');
   const seg = answer.split('`');
   const closed = seg.length % 2 === 1 ? seg.length : seg.length - 1;
   for (let i = 0; i < closed; i += 2) {
