@@ -309,7 +309,6 @@ describe('GroundedSpanRule with the bundle tokenizer', () => {
     // Punctuation closes or lists something: no ")" without "(", no marker or end right after ",".
     assert.equal(pick('`save`', [[')', 9], [' [', 1]]), ' [');
     assert.equal(pick('`save`, ', [['[', 9], ['`', 1]], 8), '`');
-    assert.equal(pick('`save` [1] calls', [[' [', 9], ['.', 8], [' `', 1]], 7), ' `', '"calls" gives its object');
     // Outside backticks a word is a word: code is quoted, junk is not written.
     assert.equal(pick('`save` [1] calls', [['_', 9], ['ly', 8], [' `', 1]]), 'ly');
     assert.equal(pick('`save` [1] callsly', [['Used', 9], [' `', 1]]), ' `');

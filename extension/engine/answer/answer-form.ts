@@ -91,17 +91,6 @@ export function listAwaitsItem(text: string): boolean {
   return /[,;]\s*$/.test(text) && !text.endsWith('`');
 }
 
-/** Verbs whose object the trained answers always give ("`f` [1] calls `g`", "calls a, b; raises E"). */
-const OBJECT_VERB = /\b(?:calls|returns|raises|sets)\s*$/;
-
-/**
- * Whether `text` (outside a span) ends on one of those verbs, which still needs its object: a marker, a full stop or
- * the end may not come next ("`_compare_eq_sequence` in `util.py` [1] calls" ended an answer).
- */
-export function verbAwaitsObject(text: string): boolean {
-  return OBJECT_VERB.test(outsideText(text));
-}
-
 export type FormFault = 'says-nothing' | 'junk-word' | 'half-claim' | 'loose-punctuation';
 
 /**
@@ -127,6 +116,7 @@ export function answerFormFaults(answer: string): FormFault[] {
     }
   }
   if (/[,;]\s*(?:\[\d+\]|$)/.test(outsideText(answer))) faults.add('loose-punctuation');
+  // Verbs whose object the trained answers always give ("`f` [1] calls `g`", "calls a, b; raises E").
   if (/\b(?:calls|returns|raises|sets)\s*(?:\[\d+\]|\.|$)/.test(outsideText(answer))) faults.add('half-claim');
   const seg = answer.split('`');
   const closed = seg.length % 2 === 1 ? seg.length : seg.length - 1;

@@ -27,7 +27,7 @@
 import type { DecodingRule, TextTokenizer } from '../engine-parts';
 import {
   codeLikeWord, firstInWordOk, firstWordAfterName, listAwaitsItem, openParen, saysSomething, towardsVerbClaim,
-  VERB_CLAIM_WORDS, verbAwaitsObject, verbInProgress,
+  VERB_CLAIM_WORDS, verbInProgress,
 } from './answer-form';
 import { basesOf, baseSlot, classBases } from './inheritance-claims';
 import { awaitsPath, ClaimSlots, locatorWordsAllow } from './locator-claims';
@@ -226,10 +226,9 @@ export class GroundedSpanRule implements DecodingRule {
     if (piece === null) {
       const ended = !state.open && state.marker === null && this.pathWordOk(state.word, true);
       // Nor with a claim half made: "`name` in" without its path, "`name` in `path`" without its marker, "`A`
-      // inherits" without its base, a "," or "calls" without what it lists; nor before anything is said.
+      // inherits" without its base, a "," without what it lists; nor before anything is said.
       return ended && !awaitsPath(state.text) && !this.claims.awaitsMarker(state.text, state.last)
-        && verbInProgress(state.text) === null && saysSomething(state.text) && !listAwaitsItem(state.text)
-        && !verbAwaitsObject(state.text);
+        && verbInProgress(state.text) === null && saysSomething(state.text) && !listAwaitsItem(state.text);
     }
     let { open, span, word, justClosed, marker, spanChoices, markerChoices, text, lead } = state;
     for (const ch of piece) {
@@ -279,8 +278,6 @@ export class GroundedSpanRule implements DecodingRule {
         justClosed = false;
         // Punctuation that closes or lists nothing: a ")" with no "(" open, a marker right after "," or ";".
         if ((ch === ')' && !openParen(text)) || (ch === '[' && listAwaitsItem(text))) return false;
-        // "calls", "returns", … give their object before a marker or full stop.
-        if ((ch === '[' || ch === '.') && verbAwaitsObject(text)) return false;
         if (ch === '[') {
           marker = '[';
           markerChoices = this.claims.markerChoices(text);
