@@ -35,15 +35,35 @@ const dot = (a: Float32Array, b: Float32Array) => { let s = 0; for (let i = 0; i
 const sub = (a: Float32Array, m: Float32Array, w = 1) => a.map((x, i) => x - w * m[i]);
 function mean(rows: Float32Array[]): Float32Array { const m = new Float32Array(rows[0].length); for (const r of rows) for (let i = 0; i < m.length; i++) m[i] += r[i] / rows.length; return m; }
 
+/** Best first: the indices of the `k` largest scores. */
+const topIndices = (scores: number[], k: number) => [...scores.keys()].sort((a, b) => scores[b] - scores[a]).slice(0, k);
+
+interface Question { set: string; corpus: string; q: Float32Array; gold: string[] }
+interface Corpus { paths: string[]; docs: Float32Array[]; mu: Float32Array }
+
+/** One variant's file-level Recall@5 and MRR per set, from every chunk's score for each question, printed as a line. */
+function report(name: string, questions: Question[], corpora: Record<string, Corpus>, scoresOf: (x: Question) => number[]): void {
+  const sums: Record<string, { r5: number; mrr: number; n: number }> = {};
+  for (const x of questions) {
+    const m = retrievalMetrics(topIndices(scoresOf(x), 50).map((i) => corpora[x.corpus].paths[i]), x.gold);
+    const s = (sums[x.set] ??= { r5: 0, mrr: 0, n: 0 });
+    s.r5 += m['recall@5']; s.mrr += m.mrr; s.n++;
+  }
+  console.log(name, Object.entries(sums).map(([k, s]) => `${k} n=${s.n} R@5 ${(s.r5 / s.n).toFixed(3)} MRR ${(s.mrr / s.n).toFixed(3)}`).join(' | '));
+}
+
 async function main() {
   const bundle = await loadBundle(process.env.BUNDLE ?? defaultBundleDir(), { executionProvider: 'cpu' });
   const dim = bundle.manifest.mem_tokens * bundle.manifest.hidden;
-  const sums: Record<string, Record<string, { r5: number; mrr: number; n: number }>> = {};
-  const allQ: Array<{ set: string; corpus: string; q: Float32Array; gold: string[] }> = [];
-  const perCorpus: Record<string, { paths: string[]; docs: Float32Array[]; mu: Float32Array }> = {};
+  const allQ: Question[] = [];
+  const perCorpus: Record<string, Corpus> = {};
   for (const corpus of corpora) {
-    const { store } = await MemoryStore.open(join(CACHE, 'stores', corpus), { modelVersion: bundle.manifest.version, dim });
+    const { store, rebuilt } = await MemoryStore.open(join(CACHE, 'stores', corpus), { modelVersion: bundle.manifest.version, dim });
     const chunks = await store.allChunks();
+    if (rebuilt !== null || chunks.length === 0) {
+      store.close();
+      throw new Error(`no index of ${bundle.manifest.version} for ${corpus} under ${CACHE}: run \`clara eval\` with this bundle first`);
+    }
     const docs = (await store.memories(chunks.map((c) => c.id))).map(unit);
     store.close();
     perCorpus[corpus] = { paths: chunks.map((c) => c.path), docs, mu: mean(docs) };
@@ -56,37 +76,22 @@ async function main() {
   console.error('query mean norm', Math.sqrt(dot(qMean, qMean)).toFixed(3));
   for (const w of [0, 0.5, 1]) for (const qc of ['none', 'docmean', 'qmean']) {
     if (w === 0 && qc !== 'none') continue;
-    const name = `docs-${w} query-${qc}`;
-    sums[name] = {};
     const centred: Record<string, Float32Array[]> = {};
     for (const c of corpora) centred[c] = perCorpus[c].docs.map((d) => unit(sub(d, perCorpus[c].mu, w)));
-    for (const x of allQ) {
+    report(`docs-${w} query-${qc}`, allQ, perCorpus, (x) => {
       const q = qc === 'none' ? x.q : unit(sub(x.q, qc === 'docmean' ? perCorpus[x.corpus].mu : qMean, w));
-      const scores = centred[x.corpus].map((d) => dot(q, d));
-      const order = [...scores.keys()].sort((a, b) => scores[b] - scores[a]).slice(0, 50);
-      const m = retrievalMetrics(order.map((i) => perCorpus[x.corpus].paths[i]), x.gold);
-      const s = (sums[name][x.set] ??= { r5: 0, mrr: 0, n: 0 });
-      s.r5 += m['recall@5']; s.mrr += m.mrr; s.n++;
-    }
-    console.log(name, Object.entries(sums[name]).map(([k, s]) => `${k} n=${s.n} R@5 ${(s.r5 / s.n).toFixed(3)} MRR ${(s.mrr / s.n).toFixed(3)}`).join(' | '));
+      return centred[x.corpus].map((d) => dot(q, d));
+    });
   }
   for (const [m, beta] of [[0, 0], [3, 0.5], [3, 1], [5, 0.5], [5, 1], [10, 0.5], [10, 1]] as const) {
-    const name = `prf m=${m} beta=${beta}`;
-    sums[name] = {};
-    for (const x of allQ) {
+    report(`prf m=${m} beta=${beta}`, allQ, perCorpus, (x) => {
       const docs = perCorpus[x.corpus].docs;
-      let scores = docs.map((d) => dot(x.q, d));
-      if (m > 0) {
-        const top = [...scores.keys()].sort((a, b) => scores[b] - scores[a]).slice(0, m);
-        const q2 = unit(x.q.map((v, i) => v + beta * top.reduce((acc, t) => acc + docs[t][i], 0) / m));
-        scores = docs.map((d) => dot(q2, d));
-      }
-      const order = [...scores.keys()].sort((a, b) => scores[b] - scores[a]).slice(0, 50);
-      const r = retrievalMetrics(order.map((i) => perCorpus[x.corpus].paths[i]), x.gold);
-      const t = (sums[name][x.set] ??= { r5: 0, mrr: 0, n: 0 });
-      t.r5 += r['recall@5']; t.mrr += r.mrr; t.n++;
-    }
-    console.log(name, Object.entries(sums[name]).map(([k, t]) => `${k} n=${t.n} R@5 ${(t.r5 / t.n).toFixed(3)} MRR ${(t.mrr / t.n).toFixed(3)}`).join(' | '));
+      const scores = docs.map((d) => dot(x.q, d));
+      if (m === 0) return scores;
+      const top = topIndices(scores, m);
+      const q2 = unit(x.q.map((v, i) => v + beta * top.reduce((acc, t) => acc + docs[t][i], 0) / m));
+      return docs.map((d) => dot(q2, d));
+    });
   }
   await bundle.close();
 }

@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   answerFormFaults, codeLikeWord, firstInWordOk, firstWordAfterName, listAwaitsItem, openParen, saysSomething,
-  towardsVerbClaim, verbInProgress,
 } from '../../extension/engine/answer/answer-form';
 
 describe('answer form', () => {
@@ -72,14 +71,5 @@ describe('answer form', () => {
     assert.equal(firstWordAfterName('`A'), null, 'inside a span');
     for (const w of ['in', 'inh', 'inherits', 'calls', 'is', 'inherited']) assert.ok(firstInWordOk(w), w);
     for (const w of ['ino', 'inoled', 'inprinter', 'instr']) assert.ok(!firstInWordOk(w), w);
-  });
-
-  it('follows an inheritance verb as it is written', () => {
-    assert.deepEqual(verbInProgress('`A` inh'), { cls: 'A', words: ' inh' });
-    assert.deepEqual(verbInProgress('`A` [2] derives fr'), { cls: 'A', words: ' derives fr' });
-    assert.equal(verbInProgress('`A` in'), null, '" in" alone is a locator claim');
-    assert.equal(verbInProgress('`A` calls'), null);
-    assert.ok(towardsVerbClaim(' inher') && towardsVerbClaim(' inherits from ') && towardsVerbClaim(' d'));
-    assert.ok(!towardsVerbClaim(' inherate') && !towardsVerbClaim(' inherits [') && !towardsVerbClaim(' inherits from `'));
   });
 });

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  basesOf, baseSlot, classBases, inheritanceClaims, inheritanceClaimsTrue,
+  basesOf, baseSlot, classBases, inheritanceClaims, inheritanceClaimsTrue, towardsVerbClaim, verbInProgress,
 } from '../../extension/engine/answer/inheritance-claims';
 
 const sorted = (s: Set<string> | undefined) => [...(s ?? [])].sort();
@@ -49,5 +49,14 @@ describe('inheritance claims', () => {
     assert.equal(baseSlot('`A` [1] inherits from '), 'A');
     assert.equal(baseSlot('`A` derives from '), 'A');
     assert.equal(baseSlot('`A` in '), null);
+  });
+
+  it('follows an inheritance verb as it is written', () => {
+    assert.deepEqual(verbInProgress('`A` inh'), { cls: 'A', words: ' inh' });
+    assert.deepEqual(verbInProgress('`A` [2] derives fr'), { cls: 'A', words: ' derives fr' });
+    assert.equal(verbInProgress('`A` in'), null, '" in" alone is a locator claim');
+    assert.equal(verbInProgress('`A` calls'), null);
+    assert.ok(towardsVerbClaim(' inher') && towardsVerbClaim(' inherits from ') && towardsVerbClaim(' d'));
+    assert.ok(!towardsVerbClaim(' inherate') && !towardsVerbClaim(' inherits [') && !towardsVerbClaim(' inherits from `'));
   });
 });

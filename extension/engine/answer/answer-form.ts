@@ -5,8 +5,10 @@
  * (29 Nov 2026, docs/MODEL.md "Answers that read as words"): after "inherits" was refused for names with no declared
  * bases, the model wrote "`TestCaseFunction` inherate", "`_format` inherate_", "`Bugs` inherybabel.check_or…"; after
  * the end was refused on "`Field` in", it wrote "`Field` in [1]." or "in_in_in_…". This module names those faults,
- * for the evaluation's `well_formed` column and for the rule that now prevents them.
+ * for the evaluation's `well_formed` column and for the rule that now prevents most of them.
  */
+import { VERB_CLAIM_WORDS, verbInProgress } from './inheritance-claims';
+import { isLocatorWords } from './locator-claims';
 
 /** A word outside backticks, its markers and surrounding punctuation aside, must be letters (hyphenated) or a number. */
 const PLAIN_WORD = /^(?:[A-Za-z]+(?:-[A-Za-z]+)*|[0-9]+)$/;
@@ -30,28 +32,6 @@ export function saysSomething(text: string): boolean {
   return /[\p{L}\p{N}`]/u.test(text.replace(MARKER, ''));
 }
 
-/** The words of inheritance claims, up to their base's opening tick. */
-export const VERB_CLAIM_WORDS = [' inherits from ', ' derives from '];
-/** Words after a span that start an inheritance verb (" in" alone is a locator's). */
-const VERB_START = /^(?: \[\d+\])? (?:inh|der)/;
-
-/**
- * The inheritance claim a text is writing the words of, after a closed span: the class and the words so far
- * (" inher", marker dropped); null when the words after the last span do not start a verb.
- */
-export function verbInProgress(text: string): { cls: string; words: string } | null {
-  const seg = text.split('`');
-  if (seg.length % 2 === 0 || seg.length < 3) return null;
-  const tail = seg[seg.length - 1];
-  if (!VERB_START.test(tail)) return null;
-  return { cls: seg[seg.length - 2], words: tail.replace(/^ \[\d+\]/, '') };
-}
-
-/** Whether `words` (after a class and its marker) can still become an inheritance claim's words. */
-export function towardsVerbClaim(words: string): boolean {
-  return VERB_CLAIM_WORDS.some((w) => w.startsWith(words));
-}
-
 /** English words an inheritance verb's first letters may also begin (so not junk), the claim's own among them. */
 const VERB_WORD = /^(?:inherit(?:s|ed|ing|ance)?|deriv(?:e|es|ed|ing|ation))$/;
 
@@ -71,19 +51,28 @@ export function firstWordAfterName(text: string): string | null {
   return /^(?: \[\d+\])? ([A-Za-z]+)$/.exec(seg[seg.length - 1])?.[1] ?? null;
 }
 
-/** Locator claim words ending in " in" (locator-claims.ts's CLAIM_WORDS without the space before the path). */
-const LOCATOR_IN = /^(?: [A-Za-z]+)* in$/;
-
 /** The text with each span (an unclosed last one too) replaced by "N", so only what is outside backticks is read. */
 function outsideText(text: string): string {
   return text.split('`').map((part, i) => (i % 2 === 0 ? part : 'N')).join('');
 }
 
+/** Outside backticks: how many "(" no ")" has closed yet, and how many ")" closed nothing. */
+function parens(text: string): { open: number; stray: number } {
+  let open = 0;
+  let stray = 0;
+  for (const ch of outsideText(text)) {
+    if (ch === '(') open++;
+    else if (ch === ')') {
+      if (open === 0) stray++;
+      else open--;
+    }
+  }
+  return { open, stray };
+}
+
 /** Whether `text` (outside a span) has a "(" that no ")" has closed yet. */
 export function openParen(text: string): boolean {
-  let depth = 0;
-  for (const ch of outsideText(text)) if (ch === '(') depth++; else if (ch === ')' && depth > 0) depth--;
-  return depth > 0;
+  return parens(text).open > 0;
 }
 
 /** Whether `text` ends on a "," or ";" that still needs what it lists: a marker or the end may not come next. */
@@ -107,14 +96,7 @@ export type FormFault = 'says-nothing' | 'junk-word' | 'half-claim' | 'loose-pun
 export function answerFormFaults(answer: string): FormFault[] {
   const faults = new Set<FormFault>();
   if (!saysSomething(answer)) faults.add('says-nothing');
-  let depth = 0;
-  for (const ch of outsideText(answer)) {
-    if (ch === '(') depth++;
-    else if (ch === ')') {
-      if (depth === 0) faults.add('loose-punctuation');
-      else depth--;
-    }
-  }
+  if (parens(answer).stray > 0) faults.add('loose-punctuation');
   if (/[,;]\s*(?:\[\d+\]|$)/.test(outsideText(answer))) faults.add('loose-punctuation');
   // Verbs whose object the trained answers always give ("`f` [1] calls `g`", "calls a, b; raises E").
   if (/\b(?:calls|returns|raises|sets)\s*(?:\[\d+\]|\.|$)/.test(outsideText(answer))) faults.add('half-claim');
@@ -133,7 +115,7 @@ export function answerFormFaults(answer: string): FormFault[] {
       else if (['inherits', 'derives'].includes(word) && !(VERB_CLAIM_WORDS.includes(verb.words) && spanFollows)) faults.add('half-claim');
     }
     const locator = /^((?: [A-Za-z]+)* in)(?![A-Za-z])(.*)$/s.exec(seg[i]);
-    if (locator && LOCATOR_IN.test(locator[1]) && !(locator[2] === ' ' && spanFollows) && /^\s*(?:$|\[|[.,;:])/.test(locator[2])) {
+    if (locator && isLocatorWords(locator[1]) && !(locator[2] === ' ' && spanFollows) && /^\s*(?:$|\[|[.,;:])/.test(locator[2])) {
       faults.add('half-claim');
     }
   }

@@ -25,11 +25,8 @@
  * ("[1`will`"), which the display could only drop (citation-markers.ts).
  */
 import type { DecodingRule, TextTokenizer } from '../engine-parts';
-import {
-  codeLikeWord, firstInWordOk, firstWordAfterName, listAwaitsItem, openParen, saysSomething, towardsVerbClaim,
-  VERB_CLAIM_WORDS, verbInProgress,
-} from './answer-form';
-import { basesOf, baseSlot, classBases } from './inheritance-claims';
+import { codeLikeWord, firstInWordOk, firstWordAfterName, listAwaitsItem, openParen, saysSomething } from './answer-form';
+import { basesOf, baseSlot, classBases, towardsVerbClaim, VERB_CLAIM_WORDS, verbInProgress } from './inheritance-claims';
 import { awaitsPath, ClaimSlots, locatorWordsAllow } from './locator-claims';
 import { collapseSpace, definedNames, NameSet, namesDefinition, quotableNames, WORD_CHAR } from './quotable-names';
 

@@ -3,7 +3,8 @@
  * from `B` in `path` [m]" and "`A` derives from `B`, `C` [n]". Such a claim is true when some block read defines class
  * A with B among its bases. This module reads the bases the blocks declare, the claims of an answer (for the
  * evaluation's `inherits_true`) and the slot a partial answer is in (for grounded decoding, which keeps the claims
- * true while they are written, and refuses the words for a name no block gives bases for: grounded-spans.ts).
+ * true while they are written, and refuses the words for a name no block gives bases for: grounded-spans.ts), and
+ * how far a verb being written has gone (verbInProgress).
  */
 
 /** Python's `class A(B, C):` and the `class A extends B` / `implements C, D` of JavaScript, TypeScript and Java. */
@@ -78,4 +79,26 @@ export function baseSlot(before: string): string | null {
   const seg = before.split('`');
   if (seg.length % 2 === 0 || seg.length < 3) return null;
   return CLAIM_WORDS.test(seg[seg.length - 1]) ? seg[seg.length - 2] : null;
+}
+
+/** The words of inheritance claims, up to their base's opening tick. */
+export const VERB_CLAIM_WORDS = [' inherits from ', ' derives from '];
+/** Words after a span that start an inheritance verb (" in" alone is a locator's). */
+const VERB_START = /^(?: \[\d+\])? (?:inh|der)/;
+
+/**
+ * The inheritance claim a text is writing the words of, after a closed span: the class and the words so far
+ * (" inher", marker dropped); null when the words after the last span do not start a verb.
+ */
+export function verbInProgress(text: string): { cls: string; words: string } | null {
+  const seg = text.split('`');
+  if (seg.length % 2 === 0 || seg.length < 3) return null;
+  const tail = seg[seg.length - 1];
+  if (!VERB_START.test(tail)) return null;
+  return { cls: seg[seg.length - 2], words: tail.replace(/^ \[\d+\]/, '') };
+}
+
+/** Whether `words` (after a class and its marker) can still become an inheritance claim's words. */
+export function towardsVerbClaim(words: string): boolean {
+  return VERB_CLAIM_WORDS.some((w) => w.startsWith(words));
 }

@@ -48,6 +48,11 @@ export function awaitsPath(text: string): boolean {
   return seg.length % 2 === 1 && seg.length >= 3 && CLAIM_WORDS.test(seg[seg.length - 1].replace(/ in$/, ' in '));
 }
 
+/** Whether `words` are a claim's words up to its " in" (" in", " is defined in"), the path's space not yet written. */
+export function isLocatorWords(words: string): boolean {
+  return CLAIM_WORDS.test(`${words} `);
+}
+
 /**
  * Whether `ch` may follow `text` (outside a span) where a locator claim's words lead to its path: after " in " only
  * the path's opening tick; right after " in", a space or a letter (a longer word, such as "inherits": right after a
@@ -59,7 +64,7 @@ export function locatorWordsAllow(text: string, ch: string): boolean {
   if (seg.length % 2 === 0 || seg.length < 3) return true;
   const tail = seg[seg.length - 1];
   if (CLAIM_WORDS.test(tail)) return ch === '`';
-  if (CLAIM_WORDS.test(`${tail} `)) return ch === ' ' || /[A-Za-z]/.test(ch);
+  if (isLocatorWords(tail)) return ch === ' ' || /[A-Za-z]/.test(ch);
   return true;
 }
 
