@@ -93,6 +93,18 @@ async function main() {
       return docs.map((d) => dot(q2, d));
     });
   }
+  const { mem_tokens: slots, hidden } = bundle.manifest;
+  const perSlot = (v: Float32Array) => Array.from({ length: slots }, (_, s) => unit(v.subarray(s * hidden, (s + 1) * hidden)));
+  const slotted: Record<string, Float32Array[][]> = {};
+  for (const c of corpora) slotted[c] = perCorpus[c].docs.map(perSlot);
+  report('slots: mean slot cosine', allQ, perCorpus, (x) => {
+    const q = perSlot(x.q);
+    return slotted[x.corpus].map((d) => q.reduce((acc, qs, s) => acc + dot(qs, d[s]), 0) / slots);
+  });
+  report('slots: MaxSim', allQ, perCorpus, (x) => {
+    const q = perSlot(x.q);
+    return slotted[x.corpus].map((d) => q.reduce((acc, qs) => acc + Math.max(...d.map((ds) => dot(qs, ds))), 0));
+  });
   await bundle.close();
 }
 void main();
