@@ -257,7 +257,7 @@ describe('GroundedSpanRule with the bundle tokenizer', () => {
     const rule = new GroundedSpanRule(bundle.tokenizer, sources, bundle.manifest.eos_id);
     const logits = favouring([['fetch', 9], ['load', 1]]);
     assert.equal(pickAfter(rule, '`', logits), '`load', 'fetch_url is in block 2 only');
-    assert.equal(pickAfter(rule, '`load` [1] calls `', logits), '`load` [1] calls `fetch');
+    assert.equal(pickAfter(rule, '`load` [1] uses `', logits), '`load` [1] uses `fetch');
   });
 
   it("leads with a definition of the block, not a value or a call it makes, where the block defines one", () => {
@@ -310,8 +310,32 @@ describe('GroundedSpanRule with the bundle tokenizer', () => {
     assert.equal(pick('`save`', [[')', 9], [' [', 1]]), ' [');
     assert.equal(pick('`save`, ', [['[', 9], ['`', 1]], 8), '`');
     // Outside backticks a word is a word: code is quoted, junk is not written.
-    assert.equal(pick('`save` [1] calls', [['_', 9], ['ly', 8], [' `', 1]]), 'ly');
-    assert.equal(pick('`save` [1] callsly', [['Used', 9], [' `', 1]]), ' `');
+    assert.equal(pick('`save` [1] uses', [['_', 9], ['ly', 8], [' `', 1]]), 'ly');
+    assert.equal(pick('`save` [1] usesly', [['Used', 9], [' `', 1]]), ' `');
+  });
+
+  it('keeps call and return claims true: an object the blocks give the name, and the verb only where there is one', () => {
+    const sources = ['app/models.py\nModel.save\nclass Model(Base):\n    def save(self):\n        self.validate()\n        return Store()',
+      'app/store.py\nStore\nclass Store:\n    pass'];
+    const rule = new GroundedSpanRule(bundle.tokenizer, sources, bundle.manifest.eos_id);
+    const eos = bundle.manifest.eos_id;
+    const pick = (written: string, pieces: Array<[string, number]>, eosLogit = -Infinity, left = Infinity) => {
+      const logits = favouring(pieces);
+      logits[eos] = eosLogit;
+      const ids = bundle.tokenizer.encode(written);
+      const id = rule.pick(logits, ids, left === 0, left);
+      return id === eos ? '<eos>' : bundle.tokenizer.decode([...ids, id]).slice(written.length);
+    };
+    // The object: what a block that defines the name calls or returns, not any name of the blocks.
+    assert.ok(pick('`save` [1] calls `', [['Model', 9], ['Base', 8], ['validate', 2]]).startsWith('v'), 'save does not call Model');
+    assert.ok(pick('`save` returns `', [['self', 9], ['Store', 2]]).startsWith('S'), 'returns Store(), not self…');
+    // The verb: held to " calls " / " returns " once begun, refused for a name no block gives calls for.
+    assert.equal(pick('`save` [1] cal', [['led', 9], ['ls', 1]]), 'ls');
+    assert.equal(pick('`save` [1] calls', [[' [', 9], ['.', 8], [' `', 1]], 7), ' `', 'no marker, full stop or end before the object');
+    assert.equal(pick('`Store` [2]', [[' calls', 9], [' in', 1]]), ' in', 'Store calls nothing');
+    assert.equal(pick('`save` [1]', [[' calls', 9], [' in', 1]]), ' calls');
+    // Not begun where the tokens left cannot hold an object: the answer would end "… calls".
+    assert.equal(pick('`save` [1]', [[' calls', 9], ['.', 1]], -Infinity, 1), '.');
   });
 
   it('begins a locator claim only where the tokens left can hold its path and marker', () => {

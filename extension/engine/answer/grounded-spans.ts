@@ -14,7 +14,9 @@
  * the name. Before this, 98 % of the claims in SWE-QA and SWE-bench Lite answers were false: a file the cited block
  * is not in, or a word of the code written as a path (docs/MODEL.md, "Grounded decoding"). Inheritance claims
  * ("`A` inherits from `B`", "`A` derives from `B`"; inheritance-claims.ts) likewise: the base must be one the blocks
- * declare for class A, and the verb is refused for a name no block gives bases for. And an answer stays words and
+ * declare for class A, and the verb is refused for a name no block gives bases for. Call and return claims ("`A`
+ * calls `B`", "`A` returns `X`"; relation-claims.ts) too: the object is a callee or return expression of a block that
+ * defines A, and the verb is refused where there is none. And an answer stays words and
  * names in the trained forms (answer-form.ts): a refused token hands the step to the model's next choice, which
  * wrote junk ("`X` inherate", "`Field` in [1].") until the words outside backticks were held too.
  *
@@ -28,6 +30,9 @@ import type { DecodingRule, TextTokenizer } from '../engine-parts';
 import { codeLikeWord, firstInWordOk, firstWordAfterName, listAwaitsItem, openParen, saysSomething } from './answer-form';
 import { basesOf, baseSlot, classBases, towardsVerbClaim, VERB_CLAIM_WORDS, verbInProgress } from './inheritance-claims';
 import { awaitsPath, ClaimSlots, locatorWordsAllow } from './locator-claims';
+import {
+  blockRelations, type BlockRelations, RELATION_WORDS, relationInProgress, relationObjects, relationSlot, towardsRelation,
+} from './relation-claims';
 import { collapseSpace, definedNames, NameSet, namesDefinition, quotableNames, WORD_CHAR } from './quotable-names';
 
 /** A backticked span longer than this is cut off: nothing the model should quote in an answer is that long. */
@@ -111,6 +116,10 @@ export class GroundedSpanRule implements DecodingRule {
   private readonly claims: ClaimSlots;
   /** The bases each block's classes declare, for inheritance claims. */
   private readonly bases: Array<Map<string, Set<string>>>;
+  /** What each block defines, calls and returns, for call and return claims. */
+  private readonly relations: BlockRelations[];
+  /** Tokens the shortest object of a relation claim takes with its verb's words (relationFits), by subject and verb. */
+  private readonly relationTokens = new Map<string, number>();
 
   constructor(private readonly tokenizer: TextTokenizer, sources: readonly string[], private readonly eosId: number) {
     this.blocks = sources.length;
@@ -118,6 +127,7 @@ export class GroundedSpanRule implements DecodingRule {
     const blockNames = sources.map((s) => new Set(quotableNames([s])));
     this.claims = new ClaimSlots(sources.map((s) => s.split('\n', 1)[0].trim()), blockNames);
     this.bases = sources.map((s) => classBases(s.split('\n').slice(2).join('\n')));
+    this.relations = sources.map(blockRelations);
     this.names = new NameSet([...new Set(blockNames.flatMap((n) => [...n]))].sort());
     this.leadNames = this.blocks > 0 ? new NameSet(leadNames(blockNames[0], definedNames(sources[0]))) : this.names;
   }
@@ -225,7 +235,8 @@ export class GroundedSpanRule implements DecodingRule {
       // Nor with a claim half made: "`name` in" without its path, "`name` in `path`" without its marker, "`A`
       // inherits" without its base, a "," without what it lists; nor before anything is said.
       return ended && !awaitsPath(state.text) && !this.claims.awaitsMarker(state.text, state.last)
-        && verbInProgress(state.text) === null && saysSomething(state.text) && !listAwaitsItem(state.text);
+        && verbInProgress(state.text) === null && relationInProgress(state.text) === null && saysSomething(state.text)
+        && !listAwaitsItem(state.text);
     }
     let { open, span, word, justClosed, marker, spanChoices, markerChoices, text, lead } = state;
     for (const ch of piece) {
@@ -333,14 +344,18 @@ export class GroundedSpanRule implements DecodingRule {
   /**
    * What a span opened after `before` must be, if it is a claim's object: a locator claim's path
    * (locator-claims.ts), or one of the bases the blocks declare for the class an inheritance claim names
-   * (inheritance-claims.ts). Repeats are allowed there. Null for any other span.
+   * (inheritance-claims.ts), or what the blocks that define a call or return claim's subject call or return
+   * (relation-claims.ts). Repeats are allowed there. Null for any other span.
    */
   private spanChoices(before: string): string[] | null {
     const path = this.claims.pathChoices(before);
     if (path) return path;
     const cls = baseSlot(before);
     const bases = cls === null ? [] : [...basesOf(cls, this.bases)];
-    return bases.length > 0 ? bases : null;
+    if (bases.length > 0) return bases;
+    const relation = relationSlot(before);
+    const objects = relation === null ? [] : [...relationObjects(relation.name, relation.verb, this.relations)].sort();
+    return objects.length > 0 ? objects : null;
   }
 
   /**
@@ -350,12 +365,23 @@ export class GroundedSpanRule implements DecodingRule {
    * last letter of "inherits" left the model writing "`TestCaseFunction` inherate" (docs/MODEL.md, "Answers that
    * read as words"). A locator's " in" must go on to its path (locatorWordsAllow), and the first word after a name
    * that begins "in" must be "in" or that verb (firstInWordOk). Nor is a locator's " in" written where the tokens
-   * `left` after this one cannot hold its path and marker (claimFits).
+   * `left` after this one cannot hold its path and marker (claimFits). "calls" and "returns" after a name likewise
+   * (from " cal", " ret"): refused where no block that defines the name calls or returns anything, held to
+   * " calls " / " returns " up to the object's tick, and begun only where the tokens left hold an object
+   * (relationFits).
    */
   private claimWordsAllow(text: string, ch: string, left: number): boolean {
     if (ch === '[' && !saysSomething(text)) return false;
     const verb = verbInProgress(text);
     if (verb) return ch === '`' ? VERB_CLAIM_WORDS.includes(verb.words) : towardsVerbClaim(verb.words + ch);
+    const relation = relationInProgress(text);
+    if (relation) {
+      return ch === '`' ? relation.words === RELATION_WORDS[relation.verb] : towardsRelation(relation.verb, relation.words + ch);
+    }
+    const startingRelation = relationInProgress(text + ch);
+    if (startingRelation) {
+      return towardsRelation(startingRelation.verb, startingRelation.words) && this.relationFits(startingRelation, left);
+    }
     const first = firstWordAfterName(text + ch);
     if (first !== null && !firstInWordOk(first)) return false;
     const starting = verbInProgress(text + ch);
@@ -383,6 +409,22 @@ export class GroundedSpanRule implements DecodingRule {
       this.pathTokens.set(path, tokens);
     }
     return left >= tokens + 4;
+  }
+
+  /**
+   * Whether a call or return claim about `name` has an object here, and the tokens `left` after the one that begins
+   * its verb can write the rest of the verb and the shortest object with its ticks. Begun with too few tokens left,
+   * an answer ended "… [1] calls" at the length limit.
+   */
+  private relationFits(relation: { name: string; verb: 'calls' | 'returns' }, left: number): boolean {
+    const key = `${relation.verb} ${relation.name}`;
+    let tokens = this.relationTokens.get(key);
+    if (tokens === undefined) {
+      const objects = [...relationObjects(relation.name, relation.verb, this.relations)];
+      tokens = Math.min(...objects.map((o) => this.tokenizer.count(`${RELATION_WORDS[relation.verb]}\`${o}\``)));
+      this.relationTokens.set(key, tokens);
+    }
+    return Number.isFinite(tokens) && left >= tokens - 1;
   }
 
   /** The state with the locator claim it is in, if any: an open claim path's choices, an open claim marker's blocks. */

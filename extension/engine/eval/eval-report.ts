@@ -80,7 +80,7 @@ function retrievalTable(bySystem: Record<string, Record<string, ScopeSummary>>, 
 
 function answerTable(bySystem: Record<string, Record<string, ScopeSummary>>, withF1: boolean): string[] {
   const cols = [...(withF1 ? ['token F1', 'EM'] : []), 'citation file hit', 'citation precision', 'citation line hit', 'abstained',
-    'quoted names found in the chunks read', 'locator claims true', 'inheritance claims true', 'well formed', ...(withF1 ? ['first name in the reference'] : []), 'n'];
+    'quoted names found in the chunks read', 'locator claims true', 'inheritance claims true', 'call and return claims true', 'well formed', ...(withF1 ? ['first name in the reference'] : []), 'n'];
   const lines = [`| answer | ${cols.join(' | ')} |`, `|---|${cols.map(() => '---:').join('|')}|`];
   for (const sys of ANSWER_SYSTEMS) {
     const s = bySystem[sys]?.ALL;
@@ -90,10 +90,11 @@ function answerTable(bySystem: Record<string, Record<string, ScopeSummary>>, wit
     const grounded = m.quoted_grounded === undefined ? '–' : `${fmt(m.quoted_grounded)} (n=${s.count.quoted_grounded})`;
     const locators = m.locators_true === undefined ? '–' : `${fmt(m.locators_true)} (n=${s.count.locators_true})`;
     const inherits = m.inherits_true === undefined ? '–' : `${fmt(m.inherits_true)} (n=${s.count.inherits_true})`;
+    const relations = m.relations_true === undefined ? '–' : `${fmt(m.relations_true)} (n=${s.count.relations_true})`;
     const wellFormed = m.well_formed === undefined ? '–' : `${fmt(m.well_formed)} (n=${s.count.well_formed})`;
     const named = m.first_name_in_reference === undefined ? '–' : `${fmt(m.first_name_in_reference)} (n=${s.count.first_name_in_reference})`;
     lines.push(`| ${SYSTEM_LABEL[sys]} | ${[...(withF1 ? [fmt(m.answer_token_f1), fmt(m.exact_match)] : []),
-      fmt(m.citation_file_hit), fmt(m.citation_file_precision), lineHit, fmt(m.abstained), grounded, locators, inherits, wellFormed, ...(withF1 ? [named] : []), String(s.n)].join(' | ')} |`);
+      fmt(m.citation_file_hit), fmt(m.citation_file_precision), lineHit, fmt(m.abstained), grounded, locators, inherits, relations, wellFormed, ...(withF1 ? [named] : []), String(s.n)].join(' | ')} |`);
   }
   return lines;
 }

@@ -14,6 +14,7 @@ import { ChunkTextReader, type ChunkSpan } from '../chunking/chunk-text-reader';
 import { backtickSpans, blockSource, ungroundedSpans } from '../answer/grounded-spans';
 import { answerFormFaults } from '../answer/answer-form';
 import { classBases, inheritanceClaimsTrue } from '../answer/inheritance-claims';
+import { blockRelations, relationClaimsTrue } from '../answer/relation-claims';
 import { type ClaimBlock, locatorClaimsTrue } from '../answer/locator-claims';
 import { quotableNames } from '../answer/quotable-names';
 import { extractiveAnswer } from './chunk-text';
@@ -214,6 +215,8 @@ async function runQuestion(q: EvalQuestion, ctx: QuestionContext): Promise<Quest
         if (locators !== null) r.answers.generator.metrics.locators_true = locators;
         const inherits = inheritanceClaimsTrue(a.answer, read.map((h) => classBases(ctx.reader.read(h))));
         if (inherits !== null) r.answers.generator.metrics.inherits_true = inherits;
+        const relations = relationClaimsTrue(a.answer, read.map((h) => blockRelations(blockSource(h, ctx.reader.read(h)))));
+        if (relations !== null) r.answers.generator.metrics.relations_true = relations;
         r.answers.generator.metrics.well_formed = answerFormFaults(a.answer).length === 0 ? 1 : 0;
         const named = q.referenceAnswer === undefined ? null : firstNameInReference(a.answer, q.referenceAnswer);
         if (named !== null) r.answers.generator.metrics.first_name_in_reference = named;

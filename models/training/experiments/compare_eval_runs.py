@@ -37,7 +37,7 @@ DEV_DIR = Path(__file__).resolve().parents[1] / "devkit"
 SETS = {"sweqa": "sweqa.jsonl", "swebench_lite_loc": "swebench_lite_loc.jsonl", "changelog_loc": "changelog_loc.jsonl"}
 RANKINGS = ["memory", "lexical", "fused"]
 ANSWER_METRICS = ["answer_token_f1", "citation_file_hit", "citation_file_precision", "citation_line_hit",
-                  "locators_true", "well_formed", "first_name_in_reference"]
+                  "locators_true", "relations_true", "well_formed", "first_name_in_reference"]
 
 
 def gold_files(eval_dir: Path, dev_dir: Path = DEV_DIR) -> dict[str, dict[str, set[str]]]:
