@@ -52,10 +52,10 @@ describe('answer form', () => {
   });
 
   it('names punctuation that closes or lists nothing', () => {
-    for (const a of ['`run`) [1].', '`Skip`, [1].', '`was_modified_since`,', '`a`; [2].']) {
+    for (const a of ['`run`) [1].', '`Skip`, [1].', '`was_modified_since`,', '`a`; [2].', '`f` in `a.py` [1] [1].']) {
       assert.deepEqual(answerFormFaults(a), ['loose-punctuation'], a);
     }
-    for (const a of ['`a`, `b` [1].', '`f` (in `a.py` [1]).', '`f(x)` [1].']) assert.deepEqual(answerFormFaults(a), [], a);
+    for (const a of ['`a`, `b` [1].', '`f` (in `a.py` [1]).', '`f(x)` [1].', '`f` [1] calls `g` [2].']) assert.deepEqual(answerFormFaults(a), [], a);
     assert.ok(openParen('`f` (see `g') && !openParen('`f` (see `g`)') && !openParen('`f(x`'));
     assert.ok(listAwaitsItem('`a`, ') && listAwaitsItem('`a`;') && !listAwaitsItem('`a`, `b`') && !listAwaitsItem('`a` in'));
   });

@@ -309,6 +309,7 @@ describe('GroundedSpanRule with the bundle tokenizer', () => {
     // Punctuation closes or lists something: no ")" without "(", no marker or end right after ",".
     assert.equal(pick('`save`', [[')', 9], [' [', 1]]), ' [');
     assert.equal(pick('`save`, ', [['[', 9], ['`', 1]], 8), '`');
+    assert.equal(pick('`save` [1]', [[' [', 9], ['.', 1]]), '.', 'no marker right after a marker');
     // Outside backticks a word is a word: code is quoted, junk is not written.
     assert.equal(pick('`save` [1] uses', [['_', 9], ['ly', 8], [' `', 1]]), 'ly');
     assert.equal(pick('`save` [1] usesly', [['Used', 9], [' `', 1]]), ' `');

@@ -80,6 +80,11 @@ export function listAwaitsItem(text: string): boolean {
   return /[,;]\s*$/.test(text) && !text.endsWith('`');
 }
 
+/** Whether `text` (outside a span) ends with a citation marker, so that another may not follow it. */
+export function markerJustClosed(text: string): boolean {
+  return /\[\d+\]\s*$/.test(outsideText(text));
+}
+
 export type FormFault = 'says-nothing' | 'junk-word' | 'half-claim' | 'loose-punctuation';
 
 /**
@@ -90,14 +95,15 @@ export type FormFault = 'says-nothing' | 'junk-word' | 'half-claim' | 'loose-pun
  *   "inherit" ("`X` inoled"; so an English "`X` initializes" counts too, a form no trained answer has);
  * - `half-claim`: a claim's words not followed by what they need ("`X` in [1].", "`X` in", "`X` inherits [1].",
  *   "`X` [1] calls").
- * - `loose-punctuation`: a ")" outside backticks that closes nothing ("`run`) [1]."), or a "," / ";" followed by
- *   a marker or the end ("`Skip`, [1].", "`was_modified_since`,").
+ * - `loose-punctuation`: a ")" outside backticks that closes nothing ("`run`) [1]."), a "," / ";" followed by
+ *   a marker or the end ("`Skip`, [1].", "`was_modified_since`,"), or a marker right after a marker ("`f` [1] [1].").
  */
 export function answerFormFaults(answer: string): FormFault[] {
   const faults = new Set<FormFault>();
   if (!saysSomething(answer)) faults.add('says-nothing');
   if (parens(answer).stray > 0) faults.add('loose-punctuation');
   if (/[,;]\s*(?:\[\d+\]|$)/.test(outsideText(answer))) faults.add('loose-punctuation');
+  if (/\[\d+\]\s*\[/.test(outsideText(answer))) faults.add('loose-punctuation');
   // Verbs whose object the trained answers always give ("`f` [1] calls `g`", "calls a, b; raises E").
   if (/\b(?:calls|returns|raises|sets)\s*(?:\[\d+\]|\.|$)/.test(outsideText(answer))) faults.add('half-claim');
   const seg = answer.split('`');

@@ -27,7 +27,9 @@
  * ("[1`will`"), which the display could only drop (citation-markers.ts).
  */
 import type { DecodingRule, TextTokenizer } from '../engine-parts';
-import { codeLikeWord, firstInWordOk, firstWordAfterName, listAwaitsItem, openParen, saysSomething } from './answer-form';
+import {
+  codeLikeWord, firstInWordOk, firstWordAfterName, listAwaitsItem, markerJustClosed, openParen, saysSomething,
+} from './answer-form';
 import { basesOf, baseSlot, classBases, towardsVerbClaim, VERB_CLAIM_WORDS, verbInProgress } from './inheritance-claims';
 import { awaitsPath, ClaimSlots, locatorWordsAllow } from './locator-claims';
 import {
@@ -284,8 +286,9 @@ export class GroundedSpanRule implements DecodingRule {
         word = '';
       } else {
         justClosed = false;
-        // Punctuation that closes or lists nothing: a ")" with no "(" open, a marker right after "," or ";".
-        if ((ch === ')' && !openParen(text)) || (ch === '[' && listAwaitsItem(text))) return false;
+        // Punctuation that closes or lists nothing: a ")" with no "(" open, a marker right after "," or ";" or right
+        // after another marker ("… [1] [1].", where "calls" had been refused).
+        if ((ch === ')' && !openParen(text)) || (ch === '[' && (listAwaitsItem(text) || markerJustClosed(text)))) return false;
         if (ch === '[') {
           marker = '[';
           markerChoices = this.claims.markerChoices(text);
