@@ -24,7 +24,7 @@ import { retrievalMetrics } from '../extension/engine/eval/scoring';
 import { loadBundle } from '../extension/engine/model/load-bundle';
 import { defaultBundleDir } from '../extension/engine/model/package-root';
 import { cutQuestion } from '../extension/engine/retrieval/question-cut';
-import { MemoryStore } from '../extension/engine/store/memory-store';
+import { openCachedIndex } from './cached-index';
 
 const CACHE = process.env.CACHE ?? defaultEvalCacheDir();
 const EVAL = process.env.EVAL_DATA ?? defaultEvalDataDir();
@@ -61,19 +61,14 @@ async function main() {
   if (!TRAIN_CHUNKS) throw new Error('TRAIN_CHUNKS=DIR: the output of models/training/experiments/dump_chunks.py');
   const bundle = await loadBundle(process.env.BUNDLE ?? defaultBundleDir(), { executionProvider: 'cpu' });
   const { doc_template: template, doc_max_tokens: docMax, query_max_tokens: queryMax } = bundle.manifest;
-  const dim = bundle.manifest.mem_tokens * bundle.manifest.hidden;
   const sums: Record<string, { r5: number; mrr: number; n: number }> = {};
   const add = (row: string, m: { 'recall@5': number; mrr: number }) => {
     const s = (sums[row] ??= { r5: 0, mrr: 0, n: 0 });
     s.r5 += m['recall@5']; s.mrr += m.mrr; s.n++;
   };
   for (const corpus of corpora) {
-    const { store, rebuilt } = await MemoryStore.open(join(CACHE, 'stores', corpus), { modelVersion: bundle.manifest.version, dim });
+    const store = await openCachedIndex(CACHE, corpus, bundle);
     const stored = await store.allChunks();
-    if (rebuilt !== null || stored.length === 0) {
-      store.close();
-      throw new Error(`no index of ${bundle.manifest.version} for ${corpus} under ${CACHE}: run \`clara eval\` with this bundle first`);
-    }
     const storedDocs = (await store.memories(stored.map((c) => c.id))).map(unit);
     store.close();
     const all: ChunkSet = { paths: stored.map((c) => c.path), docs: storedDocs, tokens: [] };

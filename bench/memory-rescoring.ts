@@ -18,7 +18,7 @@
  */
 import { join } from 'node:path';
 import { defaultBundleDir } from '../extension/engine/model/package-root';
-import { MemoryStore } from '../extension/engine/store/memory-store';
+import { openCachedIndex } from './cached-index';
 import { loadBundle } from '../extension/engine/model/load-bundle';
 import { defaultEvalCacheDir } from '../extension/engine/eval/corpora';
 import { defaultEvalDataDir, loadJsonlSet } from '../extension/engine/eval/eval-sets';
@@ -54,16 +54,11 @@ function report(name: string, questions: Question[], corpora: Record<string, Cor
 
 async function main() {
   const bundle = await loadBundle(process.env.BUNDLE ?? defaultBundleDir(), { executionProvider: 'cpu' });
-  const dim = bundle.manifest.mem_tokens * bundle.manifest.hidden;
   const allQ: Question[] = [];
   const perCorpus: Record<string, Corpus> = {};
   for (const corpus of corpora) {
-    const { store, rebuilt } = await MemoryStore.open(join(CACHE, 'stores', corpus), { modelVersion: bundle.manifest.version, dim });
+    const store = await openCachedIndex(CACHE, corpus, bundle);
     const chunks = await store.allChunks();
-    if (rebuilt !== null || chunks.length === 0) {
-      store.close();
-      throw new Error(`no index of ${bundle.manifest.version} for ${corpus} under ${CACHE}: run \`clara eval\` with this bundle first`);
-    }
     const docs = (await store.memories(chunks.map((c) => c.id))).map(unit);
     store.close();
     perCorpus[corpus] = { paths: chunks.map((c) => c.path), docs, mu: mean(docs) };

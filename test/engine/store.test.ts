@@ -143,6 +143,19 @@ describe('MemoryStore', () => {
     store.close();
   });
 
+  it('tells what an index was built with without changing it, so a tool can refuse a store of another bundle', async () => {
+    const { store, dir } = await openStore();
+    const { rows, files } = await rowsFor(SOURCES, store);
+    await store.commit({ chunks: rows, files, replacePaths: files.map((f) => f.path), removePaths: [] });
+    store.close();
+    assert.deepEqual(await MemoryStore.builtWith(dir), identity());
+    assert.deepEqual(await MemoryStore.builtWith(dir), identity(), 'read twice: nothing was changed');
+    const kept = await MemoryStore.open(dir, identity());
+    assert.equal((await kept.store.counts()).chunks, rows.length);
+    kept.store.close();
+    assert.equal(await MemoryStore.builtWith(path.join(dir, 'no-such-store')), null);
+  });
+
   it('rebuilds (with a reason) when the model version changes or the store is corrupt, never crashing', async () => {
     const { store, dir } = await openStore();
     const { rows, files } = await rowsFor(SOURCES, store);

@@ -230,6 +230,26 @@ export class MemoryStore implements MemoryReader {
     }
   }
 
+  /**
+   * The model version and memory size an existing store was built with, read without changing anything (open()
+   * rebuilds a store of another version); null where there is no store to read.
+   */
+  static async builtWith(storeDir: string): Promise<StoreIdentity | null> {
+    const dbDir = path.join(storeDir, 'lance');
+    const existing = await stat(dbDir).catch(() => null);
+    if (existing === null || !existing.isDirectory()) return null;
+    const db = await connectDb(dbDir);
+    try {
+      if (!(await db.tableNames()).includes(META_TABLE)) return null;
+      const meta = await MemoryStore.readMeta(await db.openTable(META_TABLE));
+      return meta.model_version === undefined ? null : { modelVersion: meta.model_version, dim: Number(meta.dim) };
+    } catch {
+      return null;
+    } finally {
+      db.close();
+    }
+  }
+
   /** null when the existing store matches (or is new); else why it must be rebuilt. */
   private static async checkMeta(db: lancedb.Connection, identity: StoreIdentity): Promise<string | null> {
     const names = await db.tableNames();
