@@ -6,6 +6,7 @@
  * true while they are written, and refuses the words for a name no block gives bases for: grounded-spans.ts), and
  * how far a verb being written has gone (verbInProgress).
  */
+import { objectSlot, spanClaims } from './span-claims';
 
 /** Python's `class A(B, C):` and the `class A extends B` / `implements C, D` of JavaScript, TypeScript and Java. */
 const PY_CLASS = /\bclass\s+([\p{L}_$][\p{L}\p{N}_$]*)\s*\(([^)]*)\)\s*:/gu;
@@ -60,11 +61,7 @@ export interface InheritanceClaim {
 
 /** The claims of an answer: a span, the claim's words, and the span that follows them. */
 export function inheritanceClaims(answer: string): InheritanceClaim[] {
-  const seg = answer.split('`');
-  const closed = seg.length % 2 === 1 ? seg.length : seg.length - 1;
-  const claims: InheritanceClaim[] = [];
-  for (let i = 3; i < closed; i += 2) if (CLAIM_WORDS.test(seg[i - 1])) claims.push({ name: seg[i - 2], base: seg[i] });
-  return claims;
+  return spanClaims(answer, CLAIM_WORDS).map((c) => ({ name: c.name, base: c.object }));
 }
 
 /** Share of an answer's inheritance claims that the blocks' declared bases make true; null when it makes none. */
@@ -76,9 +73,7 @@ export function inheritanceClaimsTrue(answer: string, maps: ReadonlyArray<Readon
 
 /** The class a span opened after `before` is said to derive from, when `before` ends with the claim's words. */
 export function baseSlot(before: string): string | null {
-  const seg = before.split('`');
-  if (seg.length % 2 === 0 || seg.length < 3) return null;
-  return CLAIM_WORDS.test(seg[seg.length - 1]) ? seg[seg.length - 2] : null;
+  return objectSlot(before, CLAIM_WORDS)?.name ?? null;
 }
 
 /** The words of inheritance claims, up to their base's opening tick. */

@@ -14,6 +14,7 @@
  * "Calls and returns kept true").
  */
 import { collapseSpace, definedNames, namesDefinition } from './quotable-names';
+import { objectSlot, spanClaims } from './span-claims';
 
 export type RelationVerb = 'calls' | 'returns';
 
@@ -93,14 +94,8 @@ export interface RelationClaim {
 
 /** The claims of an answer: a span, a verb's words, and the span that follows them. */
 export function relationClaims(answer: string): RelationClaim[] {
-  const seg = answer.split('`');
-  const closed = seg.length % 2 === 1 ? seg.length : seg.length - 1;
-  const claims: RelationClaim[] = [];
-  for (let i = 3; i < closed; i += 2) {
-    const m = CLAIM_WORDS.exec(seg[i - 1]);
-    if (m) claims.push({ name: seg[i - 2], verb: m[1] as RelationVerb, object: collapseSpace(seg[i]) });
-  }
-  return claims;
+  return spanClaims(answer, CLAIM_WORDS)
+    .map((c) => ({ name: c.name, verb: c.words[1] as RelationVerb, object: collapseSpace(c.object) }));
 }
 
 /** Share of an answer's call and return claims that the blocks read make true; null when it makes none. */
@@ -112,16 +107,14 @@ export function relationClaimsTrue(answer: string, blocks: readonly BlockRelatio
 
 /** The claim a span opened after `before` is the object of, when `before` ends with a span and a verb's words. */
 export function relationSlot(before: string): { name: string; verb: RelationVerb } | null {
-  const seg = before.split('`');
-  if (seg.length % 2 === 0 || seg.length < 3) return null;
-  const m = CLAIM_WORDS.exec(seg[seg.length - 1]);
-  return m ? { name: seg[seg.length - 2], verb: m[1] as RelationVerb } : null;
+  const slot = objectSlot(before, CLAIM_WORDS);
+  return slot && { name: slot.name, verb: slot.words[1] as RelationVerb };
 }
 
 /**
  * The relation verb a text is writing, after a closed span: its subject, the verb it is on its way to, and the words
  * so far from the verb's space (" cal", marker and ";" dropped); null when the words after the last span do not
- * start one, or have gone past the verb's words.
+ * start one.
  */
 export function relationInProgress(text: string): { name: string; verb: RelationVerb; words: string } | null {
   const seg = text.split('`');

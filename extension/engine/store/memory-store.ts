@@ -238,7 +238,8 @@ export class MemoryStore implements MemoryReader {
     const dbDir = path.join(storeDir, 'lance');
     const existing = await stat(dbDir).catch(() => null);
     if (existing === null || !existing.isDirectory()) return null;
-    const db = await connectDb(dbDir);
+    const db = await connectDb(dbDir).catch(() => null);
+    if (db === null) return null;
     try {
       if (!(await db.tableNames()).includes(META_TABLE)) return null;
       const meta = await MemoryStore.readMeta(await db.openTable(META_TABLE));
