@@ -19,35 +19,23 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatDoc } from '../extension/engine/chunking/chunk-file';
 import { defaultEvalCacheDir } from '../extension/engine/eval/corpora';
-import { defaultEvalDataDir, loadJsonlSet } from '../extension/engine/eval/eval-sets';
+import { defaultEvalDataDir } from '../extension/engine/eval/eval-sets';
 import { retrievalMetrics } from '../extension/engine/eval/scoring';
 import { loadBundle } from '../extension/engine/model/load-bundle';
 import { defaultBundleDir } from '../extension/engine/model/package-root';
 import { cutQuestion } from '../extension/engine/retrieval/question-cut';
-import { openCachedIndex } from './cached-index';
+import { dot, locationQuestions, openCachedIndex, unit } from './eval-cache';
 
 const CACHE = process.env.CACHE ?? defaultEvalCacheDir();
 const EVAL = process.env.EVAL_DATA ?? defaultEvalDataDir();
 const TRAIN_CHUNKS = process.env.TRAIN_CHUNKS;
 const corpora = (process.env.CORPORA ?? 'requests,flask,pytest,sphinx,pylint,django').split(',');
-const questions = [...loadJsonlSet(join(EVAL, 'sweqa.jsonl'), 'sweqa').filter((q) => q.goldFrom === 'paths'),
-  ...loadJsonlSet(join(EVAL, 'swebench_lite_loc.jsonl'), 'swebench_lite_loc')];
+const questions = locationQuestions(EVAL);
 
 interface ChunkSet { paths: string[]; docs: Float32Array[]; tokens: number[] }
 interface TrainingChunk { path: string; code: string }
 
-function unit(v: Float32Array): Float32Array {
-  let n = 0;
-  for (const x of v) n += x * x;
-  n = Math.sqrt(n) || 1;
-  return v.map((x) => x / n);
-}
 
-function dot(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
-}
 
 /** The paths of the 50 best chunks for `query`, best first, as the eval ranks them before collapsing to files. */
 function top50Paths(set: ChunkSet, query: Float32Array): string[] {

@@ -29,7 +29,7 @@ import { flatCosine } from '../extension/engine/retrieval/cosine';
 import { reciprocalRankFusion } from '../extension/engine/retrieval/rank-fusion';
 import { candidateLists } from '../extension/engine/retrieval/retrieve';
 import type { MemoryStore } from '../extension/engine/store/memory-store';
-import { openCachedIndex } from './cached-index';
+import { locationQuestions, openCachedIndex } from './eval-cache';
 
 const EVAL_CACHE = process.env.CACHE ?? defaultEvalCacheDir();
 const KIT_CACHE = process.env.KIT_CACHE;
@@ -110,8 +110,7 @@ async function main() {
   const evalData = process.env.EVAL_DATA ?? defaultEvalDataDir();
   const kitQuestions = loadJsonlSet(join(KIT, 'changelog_loc.jsonl'), 'changelog_loc');
   const evalCorpora = (process.env.CORPORA ?? 'requests,flask,pytest,sphinx,pylint,django').split(',');
-  const evalQuestions = [...loadJsonlSet(join(evalData, 'sweqa.jsonl'), 'sweqa').filter((q) => q.goldFrom === 'paths'),
-    ...loadJsonlSet(join(evalData, 'swebench_lite_loc.jsonl'), 'swebench_lite_loc')].filter((q) => evalCorpora.includes(q.corpus));
+  const evalQuestions = locationQuestions(evalData).filter((q) => evalCorpora.includes(q.corpus));
   const results: Results = new Map();
   await measure(bundle, KIT_CACHE, kitQuestions, results);
   const best = (family: string) => [...results.keys()].filter((v) => v.startsWith(family))

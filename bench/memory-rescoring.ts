@@ -16,22 +16,18 @@
  *
  * Measured 29 Nov 2026 (docs/MODEL.md, "Re-scoring the memories"); not used by the product.
  */
-import { join } from 'node:path';
 import { defaultBundleDir } from '../extension/engine/model/package-root';
-import { openCachedIndex } from './cached-index';
+import { dot, locationQuestions, openCachedIndex, unit } from './eval-cache';
 import { loadBundle } from '../extension/engine/model/load-bundle';
 import { defaultEvalCacheDir } from '../extension/engine/eval/corpora';
-import { defaultEvalDataDir, loadJsonlSet } from '../extension/engine/eval/eval-sets';
+import { defaultEvalDataDir } from '../extension/engine/eval/eval-sets';
 import { retrievalMetrics } from '../extension/engine/eval/scoring';
 import { cutQuestion } from '../extension/engine/retrieval/question-cut';
 
 const CACHE = process.env.CACHE ?? defaultEvalCacheDir();
 const EVAL = process.env.EVAL_DATA ?? defaultEvalDataDir();
 const corpora = (process.env.CORPORA ?? 'requests,flask,pytest,sphinx,pylint,django').split(',');
-const qs = [...loadJsonlSet(join(EVAL, 'sweqa.jsonl'), 'sweqa').filter((q) => q.goldFrom === 'paths'),
-  ...loadJsonlSet(join(EVAL, 'swebench_lite_loc.jsonl'), 'swebench_lite_loc')];
-const unit = (v: Float32Array) => { let n = 0; for (const x of v) n += x * x; n = Math.sqrt(n) || 1; return v.map((x) => x / n); };
-const dot = (a: Float32Array, b: Float32Array) => { let s = 0; for (let i = 0; i < a.length; i++) s += a[i] * b[i]; return s; };
+const qs = locationQuestions(EVAL);
 const sub = (a: Float32Array, m: Float32Array, w = 1) => a.map((x, i) => x - w * m[i]);
 function mean(rows: Float32Array[]): Float32Array { const m = new Float32Array(rows[0].length); for (const r of rows) for (let i = 0; i < m.length; i++) m[i] += r[i] / rows.length; return m; }
 

@@ -18,23 +18,18 @@
  * Measured 29 Nov 2026 on the evaluation sets themselves (docs/ARCHITECTURE.md, "Ranking"); the development kit's
  * questions are too short to choose by, so nothing here is used by the product.
  */
-import { join } from 'node:path';
 import { defaultEvalCacheDir } from '../extension/engine/eval/corpora';
-import { defaultEvalDataDir, loadJsonlSet } from '../extension/engine/eval/eval-sets';
+import { defaultEvalDataDir } from '../extension/engine/eval/eval-sets';
 import { retrievalMetrics } from '../extension/engine/eval/scoring';
 import { loadBundle } from '../extension/engine/model/load-bundle';
 import { defaultBundleDir } from '../extension/engine/model/package-root';
 import { LEXICAL_QUESTION_WINDOWS } from '../extension/engine/retrieval/question-cut';
-import { openCachedIndex } from './cached-index';
+import { dot, locationQuestions, openCachedIndex, unit } from './eval-cache';
 
 const CACHE = process.env.CACHE ?? defaultEvalCacheDir();
 const EVAL = process.env.EVAL_DATA ?? defaultEvalDataDir();
 const corpora = (process.env.CORPORA ?? 'requests,flask,pytest,sphinx,pylint,django').split(',');
-const questions = [...loadJsonlSet(join(EVAL, 'sweqa.jsonl'), 'sweqa').filter((q) => q.goldFrom === 'paths'),
-  ...loadJsonlSet(join(EVAL, 'swebench_lite_loc.jsonl'), 'swebench_lite_loc')];
-
-const unit = (v: Float32Array) => { let n = 0; for (const x of v) n += x * x; n = Math.sqrt(n) || 1; return v.map((x) => x / n); };
-const dot = (a: Float32Array, b: Float32Array) => { let s = 0; for (let i = 0; i < a.length; i++) s += a[i] * b[i]; return s; };
+const questions = locationQuestions(EVAL);
 
 const COMBINE: Record<string, (cosines: number[]) => number> = {
   first: (c) => c[0],

@@ -1,11 +1,15 @@
 /**
- * An index a `clara eval` run cached, opened for a bench that re-ranks from it. MemoryStore.open() rebuilds a store
+ * What the benches that re-rank from a `clara eval` run's cache share: the cached index, the questions with gold files
+ * they rank for, and unit vectors to score by dot products.
+ *
+ * The index: MemoryStore.open() rebuilds a store
  * built with another bundle (the product's rule: a stale index is rebuilt, never read), which here would wipe a cache
  * another run needs. So the store's identity is read first, without changing anything, and a store of another bundle
  * (or none) is refused with the command that builds the right one.
  */
 import { join } from 'node:path';
 import type { ModelBundle } from '../extension/engine/engine-parts';
+import { type EvalQuestion, loadJsonlSet } from '../extension/engine/eval/eval-sets';
 import { MemoryStore } from '../extension/engine/store/memory-store';
 
 export async function openCachedIndex(cache: string, corpus: string, bundle: ModelBundle): Promise<MemoryStore> {
@@ -18,4 +22,24 @@ export async function openCachedIndex(cache: string, corpus: string, bundle: Mod
   }
   const { store } = await MemoryStore.open(dir, identity);
   return store;
+}
+
+/** SWE-QA's questions whose gold files come from paths (the headline), then SWE-bench Lite's, from the kit at `evalDir`. */
+export function locationQuestions(evalDir: string): EvalQuestion[] {
+  return [...loadJsonlSet(join(evalDir, 'sweqa.jsonl'), 'sweqa').filter((q) => q.goldFrom === 'paths'),
+    ...loadJsonlSet(join(evalDir, 'swebench_lite_loc.jsonl'), 'swebench_lite_loc')];
+}
+
+/** `v` scaled to unit length (a zero vector stays zero), so a dot product is its cosine. */
+export function unit(v: Float32Array): Float32Array {
+  let n = 0;
+  for (const x of v) n += x * x;
+  n = Math.sqrt(n) || 1;
+  return v.map((x) => x / n);
+}
+
+export function dot(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
 }
